@@ -1,0 +1,196 @@
+"""Pydantic models at the boundaries: task specs (YAML) and run configs. Unknown keys are errors everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ConfigError(Exception):
+    """A user-facing configuration problem; the message names the file and the fix."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatasetSpec(Strict):
+    """Where the rows come from, through `datasets.load_dataset`.
+
+    With `data_files`, files are resolved relative to the task folder (or `--data-dir/<task>/` when given) and
+    loaded with the `path` builder (json, parquet, csv). `hub_path`/`hub_name` name the real data set whose schema
+    the shipped sample follows; `--use-hub` loads it instead (needs network).
+    """
+
+    path: str = "json"
+    name: str | None = None
+    data_files: str | list[str] | dict[str, str | list[str]] | None = None
+    split: str = "test"
+    fewshot_split: str | None = None
+    hub_path: str | None = None
+    hub_name: str | None = None
+
+
+class PromptSpec(Strict):
+    """Jinja2 templates over one data row. `choices`/`target` are Jinja expressions (e.g. `choices.text`)."""
+
+    system: str | None = None
+    template: str = "{{ question }}"
+    answer_template: str | None = None  # a few-shot example's answer text; defaults to the gold choice/target
+    choices: str | None = None
+    target: str = "answer"
+    target_delimiter: str = " "
+    fewshot_delimiter: str = "\n\n"
+    chat_template: Literal["auto", "always", "never"] = "auto"
+
+
+class FewshotSpec(Strict):
+    n: int = 0
+    split: str | None = None  # defaults to dataset.fewshot_split
+    seed: int = 1234
+
+
+class GenerationSpec(Strict):
+    max_new_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    stop: list[str] = Field(default_factory=list)
+
+
+class MetricSpec(Strict):
+    primary: str
+    metrics: list[str] = Field(default_factory=list)  # reported alongside; the primary is always included
+    extractor: str | None = None  # how a generated answer is read (generate tasks)
+    higher_is_better: bool = True
+
+
+class ModalitySpec(Strict):
+    input: list[Literal["text", "image", "audio", "video"]] = Field(default_factory=lambda: ["text"])
+    output: list[Literal["text", "image", "audio", "video"]] = Field(default_factory=lambda: ["text"])
+
+
+class TaskSpec(Strict):
+    """One task.yaml. Hooks in `hooks.py` beside it can replace any step YAML cannot express."""
+
+    name: str
+    version: int = 1
+    description: str = ""
+    groups: list[str] = Field(default_factory=list)
+    kind: Literal["multiple_choice", "generate"] = "generate"
+    modalities: ModalitySpec = ModalitySpec()
+    dataset: DatasetSpec = DatasetSpec()
+    prompt: PromptSpec = PromptSpec()
+    fewshot: FewshotSpec = FewshotSpec()
+    generation: GenerationSpec = GenerationSpec()
+    metric: MetricSpec
+    judge: dict[str, Any] | None = None  # judge settings for judge-scored tasks (see judges/)
+    options: dict[str, Any] = Field(default_factory=dict)  # free-form settings read by this task's hooks
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_identifier(cls, v: str) -> str:
+        if not v.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"task name {v!r} must be letters, digits, '_' or '-'")
+        return v
+
+    @property
+    def request_kind(self) -> str:
+        return "loglikelihood" if self.kind == "multiple_choice" else "generate"
+
+
+def load_yaml_file(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError(f"malformed YAML at {where}: {getattr(e, 'problem', e)}") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror}") from None
+
+
+def format_validation_error(err: ValidationError, source: str) -> str:
+    lines = [f"invalid config in {source}:"]
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"])
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  - unknown key '{loc}' (remove it or check its spelling)")
+        elif e["type"] == "missing":
+            lines.append(f"  - missing required key '{loc}'")
+        else:
+            lines.append(f"  - {loc}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load_task_spec(path: Path) -> TaskSpec:
+    raw = load_yaml_file(path)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a task file must be a YAML mapping, got {type(raw).__name__}")
+    try:
+        return TaskSpec.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(format_validation_error(e, str(path))) from None
+
+
+class RunConfig(Strict):
+    """Everything that defines a run. Recorded in run.json (minus secrets) and hashed into the run id."""
+
+    model: str = "default"
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    base_url: str | None = None
+    tasks: list[str] = Field(default_factory=lambda: ["all"])
+    task_paths: list[str] = Field(default_factory=list)
+    data_dir: str | None = None
+    use_hub: bool = False
+    limit: int | None = None
+    num_fewshot: int | None = None
+    batch_size: int | Literal["auto"] = "auto"
+    concurrency: int = 8
+    seed: int = 1234
+    output: str = "runs"
+    run_id: str | None = None
+    use_cache: bool = True
+    cache_path: str | None = None
+    bootstrap_iters: int = 1000
+    judge: str | None = None
+    judge_args: dict[str, Any] = Field(default_factory=dict)
+    judge_base_url: str | None = None
+    show_progress: bool = True
+
+    @field_validator("limit")
+    @classmethod
+    def _positive_limit(cls, v: int | None) -> int | None:
+        if v is not None and v <= 0:
+            raise ValueError("--limit must be a positive number of samples")
+        return v
+
+    def public_dict(self) -> dict[str, Any]:
+        """The config as recorded on disk: secrets removed."""
+        d = self.model_dump()
+        for key in ("model_args", "judge_args"):
+            d[key] = {k: ("***" if _is_secret(k) else v) for k, v in d[key].items()}
+        return d
+
+
+def _is_secret(key: str) -> bool:
+    k = key.lower()
+    return any(s in k for s in ("key", "token", "secret", "password"))
+
+
+def parse_kv_args(text: str | None) -> dict[str, Any]:
+    """Parse `k=v,k2=v2` with YAML scalars (so 1 -> int, true -> bool)."""
+    out: dict[str, Any] = {}
+    if not text:
+        return out
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "=" not in item:
+            raise ConfigError(f"--model-args item {item!r} is not key=value (example: dtype=float32,max_length=2048)")
+        k, v = item.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v) if v.strip() else ""
+    return out

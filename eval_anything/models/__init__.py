@@ -1,0 +1,1 @@
+"""Model adapters. Import submodules directly; nothing heavy is imported here."""
