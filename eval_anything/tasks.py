@@ -35,8 +35,10 @@ class TaskContext:
     seed: int = 1234
     num_fewshot: int | None = None
     limit: int | None = None
-    judge: Any = None  # a judges.Judge, when the run has one
-    scheduler: Any = None  # eval_anything.scheduler.Scheduler, for judge calls
+    judge_adapter: Any = None  # ModelAdapter serving as judge (from --judge), or None
+    judge_spec: str | None = None  # the --judge string, recorded in judge records
+    scheduler: Any = None  # eval_anything.scheduler.Scheduler: judge calls go through it (cached, batched)
+    run_dir: Path | None = None  # the run directory being written (for media the model produced)
     options: dict[str, Any] = field(default_factory=dict)
 
 
