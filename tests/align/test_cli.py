@@ -1,0 +1,44 @@
+"""Config validation: unknown keys and overrides are errors that name the key; shipped configs validate."""
+
+from pathlib import Path
+
+import pytest
+
+from align.cli import main, parse_args
+from align.config import ConfigError, load_config
+
+CONFIGS = Path(__file__).resolve().parents[2] / "align" / "configs"
+
+
+def test_parse_overrides():
+    algo, cfg, ov = parse_args(["dpo", "--config", "x.yaml", "--dpo.beta", "0.2", "--train.max-steps=5"])
+    assert (algo, cfg, ov) == ("dpo", "x.yaml", [("dpo.beta", "0.2"), ("train.max_steps", "5")])
+
+
+def test_unknown_override_is_an_error_naming_the_key(tmp_path):
+    base = [("model.path", "m"), ("data.path", "d"), ("train.output_dir", str(tmp_path))]
+    with pytest.raises(ConfigError, match=r"unknown key 'dpo\.betta' \(from --dpo\.betta\)"):
+        load_config("dpo", None, base + [("dpo.betta", "0.2")])
+    with pytest.raises(ConfigError, match="dpo.beta: Input should be a valid number"):
+        load_config("dpo", None, base + [("dpo.beta", "high")])
+    cfg = load_config("dpo", None, base + [("dpo.beta", "0.25")])
+    assert cfg.dpo.beta == 0.25
+
+
+def test_unknown_yaml_key_is_an_error(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("model: {path: m}\ndata: {path: d}\ntrain: {output_dir: o, learning_rte: 1}\n")
+    with pytest.raises(ConfigError, match="unknown key 'train.learning_rte'"):
+        load_config("sft", p)
+
+
+def test_cli_exit_code_and_message(capsys):
+    assert main(["dpo", "--config", str(CONFIGS / "dpo_text.yaml"), "--dpo.nope", "1"]) == 2
+    assert "unknown key 'dpo.nope'" in capsys.readouterr().err
+    assert main(["fly"]) == 2
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_configs_validate(path):
+    algorithm = path.stem.split("_")[0]
+    load_config(algorithm, path)
