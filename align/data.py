@@ -71,7 +71,8 @@ def _task_rows(spec: DataSpec) -> list[dict[str, Any]]:
             raise ConfigError(f"data.task {spec.task}: only multiple-choice tasks can be turned into training pairs")
         images = [p.path for m in s.messages for p in m.parts if p.type == "image"]
         rows.append({"question": s.messages[-1].text, "choices": list(s.choices), "target": int(s.target),
-                     "delimiter": task.spec.prompt.target_delimiter, "images": images, "id": s.id})
+                     "delimiter": task.spec.prompt.target_delimiter, "images": images, "id": s.id,
+                     "_sample": s})
     return rows
 
 
@@ -107,7 +108,8 @@ def normalise(row: dict[str, Any], spec: DataSpec, index: int) -> Item:
         wrong = rng.choice([i for i in range(len(row["choices"])) if i != target])
         d = row.get("delimiter", " ") if not spec.chat else ""
         gold = d + row["choices"][target]
-        return Item(row["question"], chosen=gold, rejected=d + row["choices"][wrong], completion=gold, **media)
+        return Item(row["question"], chosen=gold, rejected=d + row["choices"][wrong], completion=gold,
+                    extra={"sample": row.get("_sample")}, **media)
     if "chosen" in row and "rejected" in row:
         return Item(_text(row["prompt"]), chosen=_text(row["chosen"]), rejected=_text(row["rejected"]), **media)
     if "response_1" in row and "response_2" in row:

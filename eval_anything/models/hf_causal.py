@@ -88,7 +88,9 @@ class HFCausalLM(ModelAdapter):
                               + ", ".join(sorted(KNOWN_ARGS)))
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # the harness shows its own progress
         if "num_threads" in model_args:
             torch.set_num_threads(int(model_args["num_threads"]))
         dtype_name = str(model_args.get("dtype", "float32"))
