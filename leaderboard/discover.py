@@ -1,0 +1,120 @@
+"""Find run directories under the given paths and load their run.json / results.json.
+
+A run directory is any directory holding both `run.json` and `results.json` (docs/run-directory.md). Hidden
+directories (`.<run-id>.tmp`, written while a run is in progress) are never read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("leaderboard")
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(text: str) -> str:
+    """A file-safe name; keeps it readable and stays unique by adding a short hash when characters were replaced."""
+    import hashlib
+
+    cleaned = _UNSAFE.sub("_", text).strip("._") or "x"
+    if cleaned != text:
+        cleaned = f"{cleaned[:60]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return cleaned
+
+
+@dataclass
+class Run:
+    """One run directory, as read from disk."""
+
+    path: Path
+    key: str  # unique, file-safe: used in site file names and as an id in the site data
+    run: dict[str, Any]
+    results: dict[str, Any]
+    model_key: str  # what groups runs into one leaderboard row: the model spec
+    model_label: str
+    created_at: str
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def run_id(self) -> str:
+        return str(self.results.get("run_id") or self.run.get("run_id") or self.path.name)
+
+    def sample_file(self, task: str) -> Path | None:
+        p = self.path / "samples" / f"{task}.jsonl"
+        return p if p.is_file() else None
+
+
+def find_run_dirs(paths: list[Path]) -> list[Path]:
+    """Every run directory under `paths` (a path may itself be a run directory), sorted, without duplicates."""
+    found: set[Path] = set()
+    for root in paths:
+        root = Path(root)
+        if not root.exists():
+            raise FileNotFoundError(f"no such path: {root}")
+        if _is_run_dir(root):
+            found.add(root.resolve())
+            continue
+        for dirpath, dirnames, _ in os.walk(root):
+            # Prune hidden (in-progress) dirs and do not descend into a run's own samples/media.
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            here = Path(dirpath)
+            if _is_run_dir(here):
+                found.add(here.resolve())
+                dirnames[:] = []
+    return sorted(found)
+
+
+def _is_run_dir(p: Path) -> bool:
+    return (p / "run.json").is_file() and (p / "results.json").is_file()
+
+
+def _read_json(p: Path) -> dict[str, Any]:
+    with open(p, encoding="utf-8") as f:
+        data = json.load(f)
+    if not isinstance(data, dict):
+        raise ValueError(f"{p}: expected a JSON object")
+    return data
+
+
+def load_runs(paths: list[Path]) -> list[Run]:
+    """Load every run under `paths`. Unreadable runs are skipped with a warning rather than failing the site."""
+    runs: list[Run] = []
+    seen_keys: set[str] = set()
+    for d in find_run_dirs(paths):
+        try:
+            run, results = _read_json(d / "run.json"), _read_json(d / "results.json")
+        except (OSError, ValueError) as e:
+            log.warning("skipping %s: %s", d, e)
+            continue
+        model = {**(run.get("model") or {}), **(results.get("model") or {})}
+        model_key = str(model.get("spec") or model.get("name") or d.parent.name)
+        label = str(model.get("name") or model_key)
+        run_id = str(results.get("run_id") or run.get("run_id") or d.name)
+        key = safe_name(f"{d.parent.name}__{run_id}")
+        if key in seen_keys:
+            log.warning("skipping %s: run %s was already read from another path", d, run_id)
+            continue
+        seen_keys.add(key)
+        tasks = results.get("tasks") or {}
+        runs.append(
+            Run(
+                path=d,
+                key=key,
+                run=run,
+                results=results,
+                model_key=model_key,
+                model_label=label,
+                created_at=str(run.get("created_at") or ""),
+                tasks={str(k): v for k, v in tasks.items() if isinstance(v, dict)},
+            )
+        )
+    # Oldest first; ties broken by run id then key so the order never depends on the file system.
+    runs.sort(key=lambda r: (r.created_at, r.run_id, r.key))
+    return runs

@@ -1,0 +1,164 @@
+"""Run directories -> one JSON-able summary of the leaderboard (columns, rows per view, rank ranges).
+
+Two views: "latest" (one row per model; each task from the newest run of that model that scored it) and "runs"
+(one row per run, exactly as its results.json says). Rendering reads only this summary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leaderboard.discover import Run, safe_name
+from leaderboard.stats import group_mean, rank_ranges
+
+# Column order for the groups the harness defines; any other group follows in name order.
+GROUP_ORDER = ("text", "image", "audio", "video", "cross-modal", "amu", "amg", "all_modality")
+
+
+def _num(x: Any) -> float | None:
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
+def _ci(x: Any) -> list[float] | None:
+    if isinstance(x, (list, tuple)) and len(x) == 2 and all(_num(v) is not None for v in x):
+        return [float(x[0]), float(x[1])]
+    return None
+
+
+def task_cell(run: Run, task: str) -> dict[str, Any] | None:
+    """The primary-metric cell of one task in one run, or None when it was skipped or has no value."""
+    t = run.tasks.get(task) or {}
+    if t.get("skipped"):
+        return None
+    pm = t.get("primary_metric")
+    m = (t.get("metrics") or {}).get(pm) if pm else None
+    if not isinstance(m, dict) or _num(m.get("value")) is None:
+        return None
+    return {
+        "v": float(m["value"]),
+        "ci": _ci(m.get("ci95")),
+        "se": _num(m.get("stderr")),
+        "n": int(t.get("n_scored") if t.get("n_scored") is not None else (m.get("n") or t.get("n") or 0)),
+        "err": int(t.get("n_errors") or 0),
+        "run": run.key,
+    }
+
+
+def group_cell(run: Run, group: str) -> dict[str, Any] | None:
+    g = (run.results.get("groups") or {}).get(group)
+    if not isinstance(g, dict) or _num(g.get("value")) is None:
+        return None
+    return {"v": float(g["value"]), "ci": _ci(g.get("ci95")), "se": _num(g.get("stderr")), "run": run.key,
+            "tasks": [str(t) for t in g.get("tasks") or []]}
+
+
+def _group_sort_key(name: str) -> tuple[int, str]:
+    return (GROUP_ORDER.index(name), "") if name in GROUP_ORDER else (len(GROUP_ORDER), name)
+
+
+def build_columns(runs: list[Run]) -> list[dict[str, Any]]:
+    """Group columns (fixed order), then task columns ordered by their first group, then name."""
+    groups: dict[str, set[str]] = {}
+    tasks: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        for g in r.results.get("groups") or {}:
+            if group_cell(r, g):
+                groups.setdefault(str(g), set()).update(group_cell(r, g)["tasks"])  # type: ignore[index]
+        for name, t in r.tasks.items():
+            info = tasks.setdefault(name, {"metric": None, "hib": True, "groups": set(), "versions": set()})
+            if task_cell(r, name) is None:
+                continue
+            # The newest run decides the metric name and direction shown in the header.
+            info["metric"] = t.get("primary_metric")
+            info["hib"] = t.get("higher_is_better", True) is not False
+            info["groups"].update(str(g) for g in t.get("groups") or [])
+            info["versions"].add(str(t.get("version")))
+    cols: list[dict[str, Any]] = []
+    for g in sorted(groups, key=_group_sort_key):
+        members = sorted(groups[g])
+        hib = not members or any(tasks.get(m, {}).get("hib", True) for m in members)
+        cols.append({"key": f"g:{g}", "kind": "group", "name": g, "hib": hib, "tasks": members})
+    for name in sorted(tasks, key=lambda n: (min((_group_sort_key(g) for g in tasks[n]["groups"]),
+                                                 default=(99, "")), n)):
+        info = tasks[name]
+        if info["metric"] is None:
+            continue  # skipped in every run: nothing to show
+        cols.append({"key": f"t:{name}", "kind": "task", "name": name, "metric": info["metric"], "hib": info["hib"],
+                     "groups": sorted(info["groups"], key=_group_sort_key), "versions": sorted(info["versions"]),
+                     "slug": safe_name(name)})
+    return cols
+
+
+def _latest_row(model_runs: list[Run], columns: list[dict[str, Any]]) -> dict[str, Any]:
+    """One model's row: each task from the newest run that scored it; groups recomputed when runs are mixed."""
+    cells: dict[str, dict[str, Any]] = {}
+    for col in columns:
+        if col["kind"] == "task":
+            for r in reversed(model_runs):
+                c = task_cell(r, col["name"])
+                if c:
+                    cells[col["key"]] = c
+                    break
+    for col in columns:
+        if col["kind"] != "group":
+            continue
+        source = next((c for r in reversed(model_runs) if (c := group_cell(r, col["name"]))), None)
+        if source is None:
+            continue
+        members = [m for m in source["tasks"] if f"t:{m}" in cells]
+        src_run = next(r for r in model_runs if r.key == source["run"])
+        same = all(cells[f"t:{m}"]["run"] == source["run"] for m in members) and set(members) == {
+            m for m in source["tasks"] if task_cell(src_run, m)}
+        if same or not members:
+            cells[col["key"]] = {k: v for k, v in source.items() if k != "tasks"}
+            continue
+        g = group_mean([cells[f"t:{m}"]["v"] for m in members], [cells[f"t:{m}"]["se"] for m in members])
+        cells[col["key"]] = {"v": g["value"], "ci": g["ci95"], "se": g["stderr"], "run": None,
+                             "note": f"recomputed from {len(members)} tasks taken from different runs"}
+    return cells
+
+
+def _run_row(run: Run, columns: list[dict[str, Any]]) -> dict[str, Any]:
+    cells = {}
+    for col in columns:
+        c = task_cell(run, col["name"]) if col["kind"] == "task" else group_cell(run, col["name"])
+        if c:
+            cells[col["key"]] = {k: v for k, v in c.items() if k != "tasks"}
+    return cells
+
+
+def _add_ranks(rows: list[dict[str, Any]], columns: list[dict[str, Any]]) -> None:
+    for col in columns:
+        cis = []
+        for row in rows:
+            c = row["cells"].get(col["key"])
+            cis.append(None if c is None else tuple(c["ci"] or (c["v"], c["v"])))
+        for row, rr in zip(rows, rank_ranges(cis, col["hib"])):
+            if rr is not None:
+                row["cells"][col["key"]]["rank"] = rr
+
+
+def summarise(runs: list[Run]) -> dict[str, Any]:
+    """The whole leaderboard as plain data (deterministic for the same runs)."""
+    columns = build_columns(runs)
+    by_model: dict[str, list[Run]] = {}
+    for r in runs:  # runs are oldest first, so each list is too
+        by_model.setdefault(r.model_key, []).append(r)
+    latest = []
+    for model_key in sorted(by_model, key=lambda k: (by_model[k][-1].model_label, k)):
+        mr = by_model[model_key]
+        latest.append({"key": "m_" + safe_name(model_key), "label": mr[-1].model_label, "model": model_key,
+                       "runs": sorted({r.key for r in mr}), "newest": mr[-1].key, "cells": _latest_row(mr, columns)})
+    per_run = [{"key": r.key, "label": r.model_label, "model": r.model_key, "run_id": r.run_id,
+                "created_at": r.created_at, "runs": [r.key], "newest": r.key, "cells": _run_row(r, columns)}
+               for r in sorted(runs, key=lambda r: (r.model_label, r.created_at, r.key))]
+    _add_ranks(latest, columns)
+    _add_ranks(per_run, columns)
+    default_sort = next((c["key"] for c in columns if c["key"] == "g:all_modality"), columns[0]["key"] if columns else None)
+    return {
+        "columns": columns,
+        "views": {"latest": latest, "runs": per_run},
+        "runs": {r.key: {"label": r.model_label, "model": r.model_key, "run_id": r.run_id, "created_at": r.created_at}
+                 for r in runs},
+        "default_sort": default_sort,
+    }
