@@ -5,7 +5,7 @@ Prompts: each request's messages become the processor's chat-template content li
 chat template (or with chat_template=never) the text is joined with the processor's own placeholder tokens.
 
 Video: if the processor has a video processor (Qwen2-VL-style; needs torchvision), the sampled frames go in as a
-video. Otherwise each video part becomes `video_frames` image parts (uniformly sampled, see
+video. Otherwise each video part becomes `num_frames` image parts (model_args num_frames, default 8; frame_size resizes the shorter side) (uniformly sampled, see
 `eval_anything.media.sample_video_frames`), so any image model can answer video questions.
 
 Batching: requests are grouped by their media signature (how many images/audios/videos), sorted by prompt length
@@ -26,7 +26,7 @@ from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn
 from eval_anything.types import Request, Response, sha256_text
 
 KNOWN_ARGS = {"dtype", "device", "batch_size", "num_threads", "revision", "trust_remote_code",
-              "attn_implementation", "chat_template", "video_frames", "video_size"}
+              "attn_implementation", "chat_template", "num_frames", "frame_size"}
 AUTO_BATCH = 8
 PROCESSOR_FILES = ("processor_config.json", "preprocessor_config.json", "video_preprocessor_config.json")
 MEDIA_KEYS = {"image_processor": "image", "feature_extractor": "audio", "video_processor": "video"}
@@ -157,13 +157,26 @@ class HFMultimodal(ModelAdapter):
             model = _auto_model_class(config).from_pretrained(path, **kwargs).to(device)
         except (OSError, ValueError, ImportError) as e:
             raise ConfigError(f"could not load a multimodal model from {path}: {type(e).__name__}: {e}") from None
+        # Same names as the API adapters' media options, so one --model-args string works for both.
         settings = {k: model_args.get(k, d) for k, d in (("dtype", "float32"), ("chat_template", "auto"),
-                                                        ("video_frames", 8), ("video_size", None),
+                                                        ("num_frames", 8), ("frame_size", None),
                                                         ("revision", None))}
         return cls(model, processor, name=display_name or Path(path).name or path,
                    fingerprint=checkpoint_fingerprint(path, settings),
                    batch_size=model_args.get("batch_size", "auto"), chat_template=settings["chat_template"],
-                   video_frames=settings["video_frames"], video_size=settings["video_size"])
+                   video_frames=settings["num_frames"], video_size=settings["frame_size"])
+
+    @classmethod
+    def from_model(cls, model, processor, name: str = "in-memory", **kwargs: Any) -> "HFMultimodal":
+        """Wrap a model and processor already in memory (training-time evaluation); fingerprinted by content."""
+        from eval_anything.models.hf_causal import module_fingerprint
+
+        tok = getattr(processor, "tokenizer", processor)
+        extra = json.dumps({"processor": processor.to_json_string() if hasattr(processor, "to_json_string") else "",
+                            "video_frames": kwargs.get("video_frames", 8), "video_size": kwargs.get("video_size")},
+                           sort_keys=True, default=str)
+        return cls(model, processor, name=name, fingerprint=sha256_text(module_fingerprint(model, tok) + extra),
+                   **kwargs)
 
     def fingerprint(self) -> str:
         return self._fingerprint
