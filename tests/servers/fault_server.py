@@ -28,7 +28,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-FAULT_KINDS = ("429", "500", "502", "503", "timeout", "malformed", "drop")
+FAULT_KINDS = ("400", "429", "500", "502", "503", "timeout", "malformed", "drop")
 DEFAULTS: dict[str, Any] = {
     "latency": 0.0, "fail_rate": 0.0, "fail_kinds": ["500"], "seed": 0, "retry_after": None, "script": [],
     "hang": 30.0, "reply": "echo", "keep_bodies": False,
@@ -141,6 +141,9 @@ async def _chat(state: State, headers: dict[str, str], raw: bytes, writer: async
     if outcome in ("429", "503"):
         extra = {"Retry-After": str(cfg["retry_after"])} if cfg["retry_after"] is not None else {}
         writer.write(_response(int(outcome), b'{"error": {"message": "injected: slow down"}}', extra))
+        return True
+    if outcome == "400":
+        writer.write(_response(400, b'{"error": {"message": "injected: bad request"}}'))
         return True
     if outcome in ("500", "502"):
         writer.write(_response(int(outcome), b'{"error": {"message": "injected server error"}}'))
