@@ -1,0 +1,70 @@
+"""AMG instruction following, one task per output modality (options.modality).
+
+text: pointwise judge on the text. image: a vision judge sees the generated image. audio/video: TIFA, an
+understanding judge answers the data set's multiple-choice questions about the generated media (10 or 0 each).
+Audio/video rows come one per question (the hub schema); they are grouped into one sample per prompt.
+"""
+
+from __future__ import annotations
+
+from eval_anything.types import Message, Sample, Score
+from judges.base import JudgeItem
+from judges.benchmark import judge_scores, parse_failure_count, response_error
+from judges.llm import PointwiseJudge
+from judges.tifa import TifaJudge
+
+
+def load_rows(task, ctx):
+    rows = task.load_split(task.spec.dataset.split, ctx)
+    if task.spec.options["modality"] in ("text", "image"):
+        return rows
+    grouped: dict[str, dict] = {}
+    for r in rows:
+        g = grouped.setdefault(str(r["prompt_id"]), {"prompt_id": str(r["prompt_id"]), "prompt": r["prompt"], "questions": []})
+        g["questions"].append({"question_id": r.get("question_id"), "question": r["question"],
+                               "choices": r["choice"], "answer": r["answer"]})
+    return list(grouped.values())
+
+
+def doc_to_sample(task, row, index, ctx):
+    return Sample(id=str(row["prompt_id"]), messages=(Message.user(task.render_question(row)),),
+                  metadata={"row": row, "index": index, "questions": row.get("questions", [])})
+
+
+def score_batch(task, samples, responses, ctx):
+    modality = task.spec.options["modality"]
+    cfg = task.spec.judge or {}
+    template = ctx.options.get("judge_template") or cfg.get("template")
+    if modality == "text":
+        lo, hi = cfg.get("scale", [1, 10])
+        items = [JudgeItem(id=s.id, prompt=s.messages[-1].text, response=r[0].text if r else None)
+                 for s, r in zip(samples, responses)]
+        return judge_scores(PointwiseJudge(template, lo=lo, hi=hi), items, responses, ctx, "score")
+    scores: list[Score | None] = [None] * len(samples)
+    keep, items = [], []
+    for k, (s, r) in enumerate(zip(samples, responses)):
+        media = [p for p in (r[0].parts if r and not response_error(r) else ()) if p.type == modality]
+        if not response_error(r) and not media:
+            scores[k] = Score(metrics={"score": None},
+                              error=f"the model returned no {modality}; this task needs a model with {modality} output")
+            continue
+        keep.append(k)
+        if modality == "image":
+            items.append(JudgeItem(id=s.id, prompt=s.messages[-1].text, response="[the generated image attached above]",
+                                   parts=tuple(media[:1])))
+        else:
+            items.append(JudgeItem(id=s.id, prompt=s.messages[-1].text, parts=tuple(media[:1]),
+                                   variables={"questions": s.metadata["questions"]}))
+    if modality == "image":
+        lo, hi = cfg.get("scale", [1, 10])
+        judge = PointwiseJudge(template, lo=lo, hi=hi)
+    else:
+        judge = TifaJudge(template, correct=float(cfg.get("correct", 10)))
+    judged = judge_scores(judge, items, [responses[k] for k in keep], ctx, "score")
+    for k, sc in zip(keep, judged):
+        scores[k] = sc
+    return scores
+
+
+def aggregate(task, samples, scores):
+    return {"judge_parse_failures": parse_failure_count(scores)}
