@@ -8,6 +8,7 @@ after the config validates (TRL's import takes seconds).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 from align.config import CONFIGS, ConfigError, load_config
@@ -54,6 +55,7 @@ def parse_args(argv: list[str]) -> tuple[str, str | None, list[tuple[str, str]]]
 
 def run(argv: list[str]):
     algorithm, config, overrides = parse_args(argv)
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")  # per-map bars drown the training log
     cfg = load_config(algorithm, config, overrides)
     module = importlib.import_module(f"align.{'ppo.trainer' if algorithm == 'ppo' else algorithm}")
     return module.run(cfg)
