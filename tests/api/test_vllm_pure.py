@@ -1,0 +1,68 @@
+"""The vLLM adapter's pure parts (vLLM itself needs a GPU and is not installed here)."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import SimpleNamespace
+
+import pytest
+
+from eval_anything.config import ConfigError
+from eval_anything.models.vllm import continuation_logprob, load, sampling_kwargs, split_model_args
+from eval_anything.registry import load_model
+from eval_anything.types import GenerationSettings
+
+
+def test_engine_args_are_typed_and_split_from_adapter_and_media_args():
+    engine, adapter, media = split_model_args("/m/qwen", {
+        "tensor_parallel_size": "2", "dtype": "bfloat16", "gpu_memory_utilization": 0.8, "trust_remote_code": "true",
+        "max_model_len": 4096, "limit_images": 2, "modalities": "text,image", "chunk_size": 64, "num_frames": 4})
+    assert engine == {"model": "/m/qwen", "tensor_parallel_size": 2, "dtype": "bfloat16",
+                      "gpu_memory_utilization": 0.8, "trust_remote_code": True, "max_model_len": 4096,
+                      "limit_mm_per_prompt": {"image": 2}}
+    assert adapter == {"modalities": "text,image", "chunk_size": 64} and media.num_frames == 4
+
+
+def test_video_limit_becomes_an_image_limit_in_frames_mode():
+    engine, _, _ = split_model_args("m", {"limit_videos": 2, "num_frames": 6})
+    assert engine["limit_mm_per_prompt"] == {"image": 12}
+    engine, _, _ = split_model_args("m", {"limit_videos": 1, "video_mode": "video_url"})
+    assert engine["limit_mm_per_prompt"] == {"video": 1}
+
+
+@pytest.mark.parametrize("args,match", [({"tensor_paralel_size": 2}, "unknown model arg 'tensor_paralel_size'"),
+                                        ({"max_model_len": "long"}, "expected int"),
+                                        ({"num_frames": 0}, "num_frames")])
+def test_bad_args_are_config_errors(args, match):
+    with pytest.raises(ConfigError, match=match):
+        split_model_args("m", args)
+
+
+def test_sampling_kwargs():
+    g = GenerationSettings(max_new_tokens=32, temperature=0.0, top_p=0.95, stop=("\n\n",), seed=3)
+    assert sampling_kwargs(g) == {"max_tokens": 32, "temperature": 0.0, "top_p": 0.95, "seed": 3, "stop": ["\n\n"]}
+    assert "stop" not in sampling_kwargs(GenerationSettings())
+
+
+def _lp(logprob, rank):
+    return SimpleNamespace(logprob=logprob, rank=rank)
+
+
+def test_continuation_logprob_sums_the_continuation_tokens():
+    ids = [1, 10, 11, 12, 13]
+    prompt_lp = [None, {10: _lp(-5.0, 3)}, {11: _lp(-1.0, 2)}, {12: _lp(-0.5, 1)}, {13: _lp(-0.25, 1), 9: _lp(-2, 2)}]
+    assert continuation_logprob(prompt_lp, ids, 2) == (-0.75, True)
+    assert continuation_logprob(prompt_lp, ids, 3) == (-1.75, False)
+    with pytest.raises(ValueError):
+        continuation_logprob(prompt_lp, ids, 5)  # the first token has no logprob
+
+
+@pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vllm is installed here")
+def test_without_vllm_a_config_error_says_how_to_install():
+    with pytest.raises(ConfigError, match=r"pip install 'eval-anything\[vllm\]'"):
+        load_model("vllm:/models/some-model", {"tensor_parallel_size": 2})
+
+
+def test_base_url_points_to_the_openai_adapter():
+    with pytest.raises(ConfigError, match="--model openai:/m --base-url"):
+        load("/m", {}, base_url="http://127.0.0.1:8000/v1")
