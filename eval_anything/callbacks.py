@@ -13,6 +13,7 @@ Works with TRL's trainers (anything built on `transformers.Trainer`) and with `a
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -112,7 +113,11 @@ class EvalCallback(TrainerCallback):
             raise FileNotFoundError(f"EvalCallback(subprocess): no saved model in {checkpoint}")
         payload = {"checkpoint": str(checkpoint), "model_args": {}, "model_name": self._name(step),
                    "tasks": self.tasks, "options": self.options}
-        proc = subprocess.run([self.python, "-c", _SUBPROCESS, json.dumps(payload)], capture_output=True, text=True)
+        # The child imports the same eval_anything as this process, installed or not.
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        proc = subprocess.run([self.python, "-c", _SUBPROCESS, json.dumps(payload)], capture_output=True, text=True,
+                              env=env)
         if proc.returncode != 0:
             raise RuntimeError(f"evaluation of {checkpoint} failed:\n{proc.stderr[-2000:]}")
         out = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -15,8 +15,10 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
 @pytest.fixture(autouse=True)
-def _one_thread():
+def _one_thread_private_cache(monkeypatch, tmp_path_factory):
     torch.set_num_threads(1)
+    # evaluation caches and default models go to a throwaway home, never the user's
+    monkeypatch.setenv("EVAL_ANYTHING_HOME", str(tmp_path_factory.getbasetemp() / "ea-home"))
     yield
 
 
