@@ -298,3 +298,18 @@ def check_part(part: Part, sample_id: str | None = None) -> None:
         load_audio(part.path or "", None, sample_id)
     elif part.type == "video":
         sample_video_frames(part.path or "", 1, sample_id=sample_id)
+
+
+def checked_part(path: str | os.PathLike, type: str | None = None,
+                 sample_id: str | None = None) -> tuple[Part, str | None]:
+    """A media Part for a task's file plus the reason it cannot be used (None when it exists and decodes).
+
+    Tasks put the reason in `Sample.metadata["error"]`: the runner then records that sample as an error naming the
+    file, and the other samples still score.
+    """
+    part = media_part(path, type, sample_id, missing_ok=True)
+    try:
+        check_part(part, sample_id)
+    except MediaError as e:
+        return part, str(e)
+    return part, None

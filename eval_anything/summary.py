@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -44,7 +45,8 @@ def print_task_table(task_paths: Iterable[str], data_dir: Path | None, console: 
     from eval_anything.registry import TaskRegistry
     from eval_anything.tasks import Task
 
-    console = console or Console()
+    # Wide enough that names are never cut when output goes to a file or a pipe.
+    console = console or Console(width=None if sys.stdout.isatty() else 200)
     registry = TaskRegistry(task_paths)
     table = Table(title=f"{len(registry.tasks)} tasks")
     for col in ("task", "groups", "input", "output", "request", "metric", "samples", "offline data", "version"):

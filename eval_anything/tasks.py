@@ -118,7 +118,14 @@ class Task:
         if ctx.use_hub and ds.hub_path:
             from datasets import load_dataset
 
-            return [dict(r) for r in load_dataset(ds.hub_path, ds.hub_name, split=split)]
+            try:
+                return [dict(r) for r in load_dataset(ds.hub_path, ds.hub_name, split=split)]
+            except Exception as e:  # network down, gated set, unknown split
+                raise ConfigError(
+                    f"task '{self.name}': could not load {ds.hub_path} ({ds.hub_name}) split '{split}' from the hub "
+                    f"({type(e).__name__}: {e}). Drop --use-hub to use the shipped sample, or --data-dir for local "
+                    "copies."
+                ) from None
         if ds.data_files is None:
             raise ConfigError(f"task '{self.name}' has no data_files and no load_rows hook")
         files = self._data_files(ctx, ds.data_files)
