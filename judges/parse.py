@@ -109,10 +109,11 @@ def parse_option(text: str | None, n_options: int = 4) -> str:
             return value.strip()[0].upper()
     for pattern in (
         r"\[\[\s*(" + cls + r")\s*\]\]",
-        r"(?i)\b(?:answer|option|choice)\b\s*(?:is)?\s*[:=\-]?\s*\(?(" + cls + r")\b",
+        r"\b(?i:answer|option|choice)\b\s*(?:is)?\s*[:=\-]?\s*(\((?i:[" + letters + r"])\)|[" + letters + r"]\b)",  # not "answer is a dog"
+        r"^\s*\**\((" + cls + r")\)",  # "(b)"
         r"^\s*\**\(?([" + letters + r"])(?:[\)\.:]|\s*$)",  # "C", "(C)", "C. ..." but not "A dog ..."
     ):
         found = re.findall(pattern, text.strip())
         if found:
-            return found[-1].upper() if pattern.startswith(r"\[\[") or "answer" in pattern else found[0].upper()
+            return found[-1].strip("()").upper()
     raise ParseError(f"no option letter ({', '.join(letters)}) found in reply {text[:80]!r}")

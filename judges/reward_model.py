@@ -72,6 +72,10 @@ class RewardModelAdapter(ModelAdapter):
     def fingerprint(self) -> str:
         return self._fp
 
+    def batch_plan(self, requests: Sequence[Request]) -> list[list[int]]:
+        n, b = len(requests), max(1, self.batch_size)
+        return [list(range(i, min(i + b, n))) for i in range(0, n, b)]
+
     def _text(self, messages: Sequence[Message]) -> str:
         chat = [{"role": m.role, "content": m.text} for m in messages]
         if getattr(self.tokenizer, "chat_template", None):

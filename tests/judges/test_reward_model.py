@@ -1,0 +1,71 @@
+"""Reward-model judge on a tiny seeded LlamaForSequenceClassification built offline."""
+
+import math
+
+import pytest
+
+from eval_anything.cache import ResponseCache
+from eval_anything.scheduler import Scheduler
+from judges import JudgeEnv, JudgeItem
+from judges.reward_model import RewardModelAdapter, RewardModelJudge, sigmoid
+
+
+@pytest.fixture(scope="module")
+def rm_path(tmp_path_factory):
+    import torch
+    from transformers import LlamaConfig, LlamaForSequenceClassification
+
+    from eval_anything.models.default_model import build_tokenizer
+
+    tok = build_tokenizer()
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=2, num_labels=1, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(0)
+    model = LlamaForSequenceClassification(config).eval()
+    path = tmp_path_factory.mktemp("rm") / "tiny-rm"
+    model.save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
+ITEMS = [JudgeItem(id=str(i), prompt=p, response=r) for i, (p, r) in enumerate(
+    [("what is red", "an apple is red"), ("count to three", "1 2 3"), ("say yes", "no")])]
+
+
+def _direct_rewards(path):
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForSequenceClassification.from_pretrained(path).eval()
+    out = []
+    for it in ITEMS:
+        text = tok.apply_chat_template([{"role": "user", "content": it.prompt},
+                                        {"role": "assistant", "content": it.response}], tokenize=False)
+        with torch.no_grad():
+            out.append(float(model(**tok(text, return_tensors="pt")).logits[0, 0]))
+    return out
+
+
+def test_rewards_match_a_direct_forward_pass_and_are_cached(rm_path, tmp_path):
+    want = _direct_rewards(rm_path)
+    assert len(set(round(w, 4) for w in want)) == 3  # the items really differ
+    adapter = RewardModelAdapter.from_path(str(rm_path), {"batch_size": 2})  # batched with padding
+    calls = []
+    original = adapter.generate
+    adapter.generate = lambda reqs, progress=None: calls.append(len(reqs)) or original(reqs, progress)
+    for _ in range(2):
+        env = JudgeEnv(adapter, Scheduler(ResponseCache(tmp_path / "c.sqlite")))
+        verdicts = RewardModelJudge(adapter=adapter).judge(ITEMS, env)
+        assert [v.detail["reward"] for v in verdicts] == pytest.approx(want, abs=1e-4)
+        assert [v.value for v in verdicts] == pytest.approx([sigmoid(w) for w in want], abs=1e-4)
+        assert all(0 < v.value < 1 for v in verdicts)
+    assert calls == [2, 1]  # batches of 2; the second pass is all from the cache
+    rec = verdicts[0].records[0]
+    assert rec.template == "reward_model" and rec.template_hash == adapter.fingerprint()
+    assert rec.parsed == pytest.approx(want[0], abs=1e-4)
+
+
+def test_sigmoid_is_stable():
+    assert sigmoid(0) == 0.5 and sigmoid(-1000) == 0.0 and sigmoid(1000) == 1.0
+    assert sigmoid(2.0) == pytest.approx(1 / (1 + math.exp(-2.0)))
