@@ -1,0 +1,22 @@
+# Two commands: `make demo` (install + run every task on the built-in model) and `make test` (install + test suite).
+# torch is installed first, pinned to the CPU build (any other spec may pull a multi-GB CUDA build on CPU machines).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH ?= torch==2.13.0
+
+.PHONY: install demo test
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH)
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+demo: install
+	$(VENV)/bin/eval-anything run --task all --output runs
+	$(VENV)/bin/eval-anything leaderboard runs --out site
+
+test: install
+	$(VENV)/bin/pytest -q -ra
