@@ -26,19 +26,29 @@ def compare_models(summary: dict[str, Any], values: dict[tuple[str, str], dict[s
     """
     rows = summary["views"]["latest"]
     tasks = [c["name"] for c in summary["columns"] if c["kind"] == "task"]
-    pairs: dict[str, dict[str, Any]] = {}
-    for (i, a), (j, b) in combinations(enumerate(rows), 2):
-        per_task = {}
-        for t in tasks:
-            ca, cb = a["cells"].get(f"t:{t}"), b["cells"].get(f"t:{t}")
-            if not ca or not cb:
+    pairs: dict[str, dict[str, Any]] = {f"{i}|{j}": {} for i, j in combinations(range(len(rows)), 2)}
+    for t in tasks:
+        m = _matrix([values.get((r["cells"][f"t:{t}"]["run"], t)) if f"t:{t}" in r["cells"] else None for r in rows])
+        if m is None:
+            continue
+        have = ~np.isnan(m)
+        for i, j in combinations(range(len(rows)), 2):
+            if not (have[i].any() and have[j].any()):
                 continue
-            va, vb = values.get((ca["run"], t)), values.get((cb["run"], t))
-            if not va or not vb:
-                continue
-            shared = sorted(va.keys() & vb.keys())
-            res = paired_test(np.fromiter((va[k] for k in shared), float, len(shared)),
-                              np.fromiter((vb[k] for k in shared), float, len(shared)))
-            per_task[t] = {k: _round(v) for k, v in res.items()}
-        pairs[f"{i}|{j}"] = per_task
+            both = have[i] & have[j]
+            res = paired_test(m[i, both], m[j, both])
+            pairs[f"{i}|{j}"][t] = {k: _round(v) for k, v in res.items()}
     return {"models": [{"key": r["key"], "label": r["label"], "model": r["model"]} for r in rows], "pairs": pairs}
+
+
+def _matrix(per_row: list[dict[str, float] | None]) -> np.ndarray | None:
+    """Rows x (union of sample ids) of primary metric values; NaN where a row has no score for that sample."""
+    ids = sorted(set().union(*(d.keys() for d in per_row if d)))
+    if not ids:
+        return None
+    pos = {k: n for n, k in enumerate(ids)}
+    m = np.full((len(per_row), len(ids)), np.nan)
+    for r, d in enumerate(per_row):
+        if d:
+            m[r, [pos[k] for k in d]] = list(d.values())
+    return m

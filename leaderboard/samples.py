@@ -40,6 +40,18 @@ def _text(x: Any) -> str | None:
     return s if len(s) <= MAX_TEXT else s[:MAX_TEXT] + f"\n… [cut: {len(s) - MAX_TEXT} more characters]"
 
 
+def _value(x: Any) -> Any:
+    """Strings are cut to MAX_TEXT; numbers and short lists stay JSON values (the page shows them as text)."""
+    t = type(x)
+    if t is str:
+        return x if len(x) <= MAX_TEXT else _text(x)
+    if x is None or t is int or t is float or t is bool:
+        return x
+    if t is list and len(x) <= 64 and all(type(v) is str and len(v) <= 2000 for v in x):
+        return x
+    return _text(x)
+
+
 def _media(parts: Any, run_dir: Path, store: MediaStore, site_prefix: str) -> list[dict[str, Any]]:
     out = []
     for p in parts if isinstance(parts, list) else []:
@@ -56,35 +68,48 @@ def _media(parts: Any, run_dir: Path, store: MediaStore, site_prefix: str) -> li
     return out
 
 
-def slim(rec: dict[str, Any], pos: int, run_dir: Path, store: MediaStore, prefix: str) -> dict[str, Any]:
-    """What the sample browser shows of one sample. Every string stays data; the page inserts it as text."""
-    messages = rec.get("messages") if isinstance(rec.get("messages"), list) else []
-    prompt = rec.get("prompt")
+def slim(rec: dict[str, Any], pos: int, run_dir: Path, store: MediaStore, prefix: str,
+         has_media: bool = True) -> dict[str, Any]:
+    """What the sample browser shows of one sample. Every string stays data; the page inserts it as text.
+
+    `has_media=False` (the raw line names no path or hash) skips the search for media parts: the hot path.
+    """
+    get = rec.get
+    messages = get("messages")
+    messages = messages if type(messages) is list else []
+    prompt = get("prompt")
     if prompt is None:
         prompt = "\n".join(str(p.get("text", "")) for m in messages if isinstance(m, dict)
                            for p in m.get("parts") or [] if isinstance(p, dict) and p.get("type") == "text")
-    media_in = [x for m in messages if isinstance(m, dict) for x in _media(m.get("parts"), run_dir, store, prefix)]
     judges = []
-    for j in rec.get("judge") or []:
+    raw_judges = get("judge")
+    for j in raw_judges if type(raw_judges) is list else ():
         if isinstance(j, dict):
-            judges.append({"model": _text(j.get("judge_model")), "parsed": _text(j.get("parsed")),
-                           "rationale": _text(j.get("raw_output")), "parse_error": _text(j.get("parse_error"))})
-    metrics = rec.get("metrics") if isinstance(rec.get("metrics"), dict) else {}
-    return {
+            judges.append({"model": _text(j.get("judge_model")), "parsed": _value(j.get("parsed")),
+                           "rationale": _value(j.get("raw_output")), "parse_error": _value(j.get("parse_error"))})
+    metrics = get("metrics")
+    metrics = metrics if type(metrics) is dict else {}
+    correct = get("correct")
+    out = {
         "i": pos,
-        "id": _text(rec.get("id")),
-        "prompt": _text(prompt),
-        "choices": _text(rec.get("choices")),
-        "response": _text(rec.get("response")),
-        "target": _text(rec.get("target")),
-        "extracted": _text(rec.get("extracted")),
-        "metrics": {str(k): v if isinstance(v, (int, float)) or v is None else _text(v) for k, v in metrics.items()},
-        "correct": rec.get("correct") if isinstance(rec.get("correct"), bool) else None,
-        "error": _text(rec.get("error")),
+        "id": _value(get("id")),
+        "prompt": _value(prompt),
+        "choices": _value(get("choices")),
+        "response": _value(get("response")),
+        "target": _value(get("target")),
+        "extracted": _value(get("extracted")),
+        "metrics": {str(k): v if v is None or type(v) in (int, float) else _text(v) for k, v in metrics.items()},
+        "correct": correct if type(correct) is bool else None,
+        "error": _value(get("error")),
         "judge": judges,
-        "media_in": media_in,
-        "media_out": _media(rec.get("output_parts"), run_dir, store, prefix),
+        "media_in": [],
+        "media_out": [],
     }
+    if has_media:
+        out["media_in"] = [x for m in messages if isinstance(m, dict)
+                           for x in _media(m.get("parts"), run_dir, store, prefix)]
+        out["media_out"] = _media(get("output_parts"), run_dir, store, prefix)
+    return out
 
 
 def _status(rec: dict[str, Any]) -> str:
@@ -126,7 +151,7 @@ def process_task(src: Path, run_dir: Path, run_key: str, task: str, primary: str
                 continue
             pos = len(status)
             status.append(_status(rec))
-            chunk.append(slim(rec, pos, run_dir, store, media_prefix))
+            chunk.append(slim(rec, pos, run_dir, store, media_prefix, '"path"' in line or '"sha256"' in line))
             v = (rec.get("metrics") or {}).get(primary) if primary and isinstance(rec.get("metrics"), dict) else None
             if isinstance(v, (int, float)) and not isinstance(v, bool) and rec.get("id") is not None:
                 out.values[str(rec["id"])] = float(v)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
-from scipy import stats as sps
+from scipy import special
 
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20261125
@@ -64,7 +64,9 @@ def paired_test(a: np.ndarray, b: np.ndarray) -> dict[str, object]:
     if binary:
         a_only = int(((a == 1) & (b == 0)).sum())
         b_only = int(((a == 0) & (b == 1)).sum())
-        p = 1.0 if a_only + b_only == 0 else float(sps.binomtest(a_only, a_only + b_only, 0.5).pvalue)
+        # Two-sided exact binomial test at 1/2 (symmetric, so twice the smaller tail); bdtr is the binomial CDF.
+        k, m = min(a_only, b_only), a_only + b_only
+        p = 1.0 if m == 0 else float(min(1.0, 2.0 * special.bdtr(k, m, 0.5)))
         out = {"test": "mcnemar_exact", "a_only": a_only, "b_only": b_only}
     else:
         boot = _weights(n) @ d / n

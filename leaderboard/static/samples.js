@@ -58,8 +58,9 @@
     keys.forEach(function (k) { load(+k, function () { if (--left === 0) draw(); }); });
   }
 
-  function section(parent, label, text) {
-    if (text === null || text === undefined || text === "") return;
+  function section(parent, label, value) {
+    if (value === null || value === undefined || value === "") return;
+    var text = typeof value === "string" ? value : JSON.stringify(value, null, 1);
     parent.appendChild(EA.el("div", { "class": "label" }, label));
     parent.appendChild(EA.el("pre", { "class": "f-" + label.toLowerCase().replace(/[^a-z]+/g, "-") }, text));
   }
