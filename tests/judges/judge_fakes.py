@@ -48,3 +48,21 @@ class ExplodingAdapter(ModelAdapter):
 def answer_between(text: str, start: str, end: str) -> str:
     m = re.search(re.escape(start) + r"\s*(.*?)\s*" + re.escape(end), text, flags=re.S)
     return m.group(1) if m else ""
+
+
+FIXED_SCORES = {"seven": "Score: 7", "three": "[[3]]", "garbled": "no idea"}
+
+
+def load_fake_judge(rest: str, model_args: dict, base_url: str | None = None) -> RuleAdapter:
+    """Model-spec factory: `fakejudge:seven` always says 7, `fakejudge:three` 3, `fakejudge:garbled` nothing."""
+    reply = FIXED_SCORES[rest]
+    return RuleAdapter(name=f"fakejudge:{rest}", rule=lambda r: reply, tag=rest)
+
+
+def structured_model() -> RuleAdapter:
+    """An evaluated model: a structured text+image answer for all-modality prompts, plain text otherwise."""
+    def rule(req):
+        if "[[response]]" in req.messages[-1].text:
+            return "[[response]]: Here it is.\n[[image_instruction]]: a ripe mango\n[[audio_instruction]]: None"
+        return "leaves fall softly"
+    return RuleAdapter(name="structured", rule=rule, tag="structured-model")
