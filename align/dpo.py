@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from align.audio import AudioPreferenceCollator, audio_dpo_trainer_class, audio_preference_dataset
 from align.config import DPOConfig
 from align.data import load_items, preference_dataset
 from align.evalhook import attach, eval_callbacks
@@ -21,16 +22,21 @@ def build_trainer(cfg: DPOConfig, model=None, processor=None, dataset=None, ref_
         # Never ref_model=None: TRL would reload the reference from config._name_or_path, not from memory.
         ref_model = load_model(cfg.model, cfg.dpo.ref_model) if cfg.dpo.ref_model else copy.deepcopy(model)
     ref_model.eval().requires_grad_(False)
+    audio = cfg.model.modality == "audio-text"
     if dataset is None:
-        dataset = preference_dataset(load_items(cfg.data), chat=cfg.data.chat)
+        items = load_items(cfg.data)
+        dataset = audio_preference_dataset(items) if audio else preference_dataset(items, chat=cfg.data.chat)
     # Truncating multimodal rows can cut image tokens; let them be as long as they are.
     max_length = cfg.train.max_length if cfg.model.modality == "text" else None
     args = TRLDPOConfig(**common_training_args(
         cfg.train, beta=cfg.dpo.beta, loss_type=cfg.dpo.loss_type, label_smoothing=cfg.dpo.label_smoothing,
         max_length=max_length, disable_dropout=True))
     cbs = eval_callbacks(cfg.eval, cfg.train.output_dir) + list(callbacks)
-    trainer = DPOTrainer(model=model, ref_model=ref_model, args=args, train_dataset=dataset,
-                         processing_class=processor, callbacks=cbs)
+    trainer_cls, collator = DPOTrainer, None
+    if audio:  # TRL has no audio path: our collator + a trainer that keeps raw rows for it
+        trainer_cls, collator = audio_dpo_trainer_class(), AudioPreferenceCollator(processor)
+    trainer = trainer_cls(model=model, ref_model=ref_model, args=args, train_dataset=dataset,
+                          processing_class=processor, data_collator=collator, callbacks=cbs)
     attach(trainer, cbs)
     return trainer
 

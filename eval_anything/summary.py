@@ -17,8 +17,13 @@ def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.4f}"
 
 
+def _console() -> Console:
+    # Wide enough that names are never cut when output goes to a file or a pipe.
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
 def print_summary(result: "RunResult", console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or _console()
     res = result.results
     table = Table(title=f"{res['model']['name']}  ({res['run_id']})")
     for col in ("task", "metric", "value", "± stderr", "95% CI", "n", "errors", "note"):
@@ -45,8 +50,7 @@ def print_task_table(task_paths: Iterable[str], data_dir: Path | None, console: 
     from eval_anything.registry import TaskRegistry
     from eval_anything.tasks import Task
 
-    # Wide enough that names are never cut when output goes to a file or a pipe.
-    console = console or Console(width=None if sys.stdout.isatty() else 200)
+    console = console or _console()
     registry = TaskRegistry(task_paths)
     table = Table(title=f"{len(registry.tasks)} tasks")
     for col in ("task", "groups", "input", "output", "request", "metric", "samples", "offline data", "version"):

@@ -46,3 +46,10 @@ def pairs_file(tmp_path) -> Path:
     rows = [{"prompt": f"Say the word {w}.", "chosen": f"{w} yes", "rejected": f"{w} no"}
             for w in ["red", "green", "blue", "apple", "book", "train", "water", "sun"]]
     return write_jsonl(tmp_path / "pairs.jsonl", rows)
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2_audio(tmp_path_factory) -> Path:
+    from tests.fixtures.tiny_multimodal import build_tiny_qwen2_audio
+
+    return build_tiny_qwen2_audio(tmp_path_factory.mktemp("models") / "tiny-qwen2-audio", seed=0)
