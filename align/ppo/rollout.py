@@ -2,6 +2,7 @@
 
 Works for any model whose forward takes input_ids/attention_mask plus media tensors (pixel_values,
 input_features, ...): the processor decides which extra tensors a batch carries, and they are passed through.
+Media tensors are sliced by row for minibatches, so each prompt carries exactly one image or audio clip (or none).
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ class Batch:
     items: list[Item]
 
 
-def render_prompt(processor, item: Item, chat: bool, n_images: int = 0) -> str:
+def render_prompt(processor, item: Item, chat: bool) -> str:
     if not chat:
         return item.prompt
     content: Any = item.prompt
-    if n_images:
-        content = [{"type": "image"}] * n_images + [{"type": "text", "text": item.prompt}]
+    if item.images or item.audios:
+        content = ([{"type": "image"}] * len(item.images) + [{"type": "audio"}] * len(item.audios)
+                   + [{"type": "text", "text": item.prompt}])
     msgs = [{"role": "user", "content": content}]
     return processor.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
 
@@ -38,10 +40,15 @@ def render_prompt(processor, item: Item, chat: bool, n_images: int = 0) -> str:
 def encode_prompts(processor, items: Sequence[Item], chat: bool = True) -> Batch:
     tok = tokenizer_of(processor)
     tok.padding_side = "left"  # generation continues from the right edge
-    texts = [render_prompt(processor, it, chat, len(it.images)) for it in items]
+    texts = [render_prompt(processor, it, chat) for it in items]
     kwargs: dict[str, Any] = dict(return_tensors="pt", padding=True)
     if any(it.images for it in items):
         kwargs["images"] = [[_open_image(i) for i in it.images] for it in items]
+    if any(it.audios for it in items):
+        from align.audio import load_audios
+
+        sr = processor.feature_extractor.sampling_rate
+        kwargs.update(audio=[a for it in items for a in load_audios(list(it.audios), sr)], sampling_rate=sr)
     if processor is tok:
         enc = tok(texts, add_special_tokens=not chat, **kwargs)
     else:

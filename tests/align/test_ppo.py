@@ -62,3 +62,21 @@ def test_ppo_image_text_policy_runs(tiny_llava, tmp_path):
     out = tr.save(tmp_path / "saved")
     model, proc = load_policy(cfg.model.model_copy(update={"path": str(out)}))
     assert model.__class__.__name__.startswith("Llava")
+
+
+def test_ppo_audio_text_policy_runs(tiny_qwen2_audio, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from align.ppo.rollout import encode_prompts
+    from align.ppo.trainer import PPOTrainer
+
+    wav = tmp_path / "tone.wav"
+    sf.write(wav, (0.5 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)).astype("float32"), 16000)
+    items = [Item(prompt="High or low?", audios=(str(wav),))] * 4
+    cfg = _cfg(tiny_qwen2_audio, tmp_path, **{"model.modality": "audio-text", "ppo.total_steps": "2",
+                                              "ppo.rollout_batch_size": "4", "ppo.mini_batch_size": "2"})
+    tr = PPOTrainer(cfg, items=items)
+    assert "input_features" in encode_prompts(tr.processor, items).media  # the audio reaches the model
+    hist = tr.train()
+    assert hist[0]["kl/mean"] == 0.0 and hist[0]["policy/clipfrac_first"] == 0.0
