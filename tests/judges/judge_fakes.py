@@ -66,3 +66,26 @@ def structured_model() -> RuleAdapter:
             return "[[response]]: Here it is.\n[[image_instruction]]: a ripe mango\n[[audio_instruction]]: None"
         return "leaves fall softly"
     return RuleAdapter(name="structured", rule=rule, tag="structured-model")
+
+
+def load_oracle_judge(rest: str, model_args: dict, base_url: str | None = None) -> RuleAdapter:
+    """A judge that knows the shipped human labels (`oracle:`), or always prefers position A (`oracle:first`)."""
+    import json
+    from judges.agreement import DEFAULT_DATA
+
+    rows = [json.loads(x) for x in DEFAULT_DATA.read_text().splitlines() if x.strip()]
+    scores = {r["response"]: r["human_score"] for r in rows if r["kind"] == "pointwise"}
+    winners = {(r["response_a"], r["response_b"]): r["human_winner"] for r in rows if r["kind"] == "pairwise"}
+
+    def rule(req):
+        text = req.messages[-1].text
+        if "[Answer A]" in text:
+            if rest == "first":
+                return "Verdict: [[A]]"
+            a, b = answer_between(text, "[Answer A]", "[/Answer A]"), answer_between(text, "[Answer B]", "[/Answer B]")
+            if (a, b) in winners:
+                return f"Verdict: [[{winners[(a, b)]}]]"
+            swapped = winners[(b, a)]
+            return "Verdict: [[" + {"A": "B", "B": "A", "tie": "tie"}[swapped] + "]]"
+        return f"Score: {scores[answer_between(text, '[Answer]', '[/Answer]')]}"
+    return RuleAdapter(name=f"oracle:{rest}", rule=rule, tag=f"oracle-{rest}")
