@@ -1,0 +1,146 @@
+"""Summariser and statistics, with numbers checked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from lb_helpers import sample, skipped_task, task_result, write_run
+
+from leaderboard.compare import compare_models
+from leaderboard.discover import load_runs
+from leaderboard.stats import group_mean, paired_test, rank_ranges
+from leaderboard.summarise import summarise
+
+T0, T1, T2 = "2026-11-25T07:00:00Z", "2026-11-25T08:00:00Z", "2026-11-25T09:00:00Z"
+
+
+def test_rank_ranges_follow_ci_overlap():
+    # A and B overlap each other; C lies below both.
+    cis = [(0.5, 0.7), (0.45, 0.65), (0.1, 0.2), None]
+    assert rank_ranges(cis) == [[1, 2], [1, 2], [3, 3], None]
+    # Lower is better (e.g. WER): C is now first for certain.
+    assert rank_ranges(cis, higher_is_better=False) == [[2, 3], [2, 3], [1, 1], None]
+    # Points without CIs: strict order.
+    assert rank_ranges([(3, 3), (1, 1), (2, 2)]) == [[1, 1], [3, 3], [2, 2]]
+
+
+def test_group_mean_matches_contract_formula():
+    g = group_mean([0.6, 0.2], [0.03, 0.04])
+    assert g["value"] == pytest.approx(0.4)
+    assert g["stderr"] == pytest.approx(0.025)  # sqrt(0.03^2 + 0.04^2) / 2 = 0.05 / 2
+    assert g["ci95"] == pytest.approx([0.4 - 0.049, 0.4 + 0.049])
+
+
+def test_mcnemar_exact_by_hand():
+    a = np.array([1, 1, 1, 1, 1, 1, 0, 0, 1.0])
+    b = np.array([0, 0, 0, 0, 0, 1, 1, 0, 1.0])
+    r = paired_test(a, b)
+    # 5 pairs only A got right, 1 only B: p = 2 * P(X <= 1), X ~ Bin(6, 1/2) = 2 * 7/64.
+    assert (r["test"], r["a_only"], r["b_only"]) == ("mcnemar_exact", 5, 1)
+    assert r["p"] == pytest.approx(14 / 64)
+    assert r["diff"] == pytest.approx(4 / 9)
+    assert not r["significant"]
+    assert paired_test(np.ones(5), np.ones(5))["p"] == 1.0
+
+
+def test_paired_bootstrap_is_seeded_and_sensible():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.4, 0.9, 300)
+    same = paired_test(a, a)
+    assert same["test"] == "paired_bootstrap" and same["diff"] == 0 and not same["significant"]
+    better = paired_test(a + 0.1, a)
+    assert better["significant"] and better["ci95"][0] > 0
+    x, y = a, a[::-1].copy()
+    assert paired_test(x, y) == paired_test(x, y)  # same seed, same answer
+
+
+def _two_models(root):
+    text = {"tasks": ["arc_mini", "mmlu_mini"], "n_tasks": 2, "value": 0.5, "stderr": 0.025, "ci95": [0.451, 0.549]}
+    # alpha: an older run with both tasks, a newer run that re-ran only mmlu_mini.
+    write_run(root, "hf:/m/alpha", "20261125T070000Z-a0", T0,
+              {"mmlu_mini": task_result(0.6, (0.54, 0.66), stderr=0.03),
+               "arc_mini": task_result(0.2, (0.12, 0.28), stderr=0.04)}, groups={"text": text})
+    write_run(root, "hf:/m/alpha", "20261125T080000Z-a1", T1,
+              {"mmlu_mini": task_result(0.7, (0.64, 0.76), stderr=0.03), "arc_mini": skipped_task()},
+              groups={"text": {"tasks": ["mmlu_mini"], "n_tasks": 1, "value": 0.7, "stderr": 0.03,
+                               "ci95": [0.64, 0.76]}})
+    write_run(root, "hf:/m/beta", "20261125T090000Z-b0", T2,
+              {"mmlu_mini": task_result(0.3, (0.2, 0.4), stderr=0.05),
+               "arc_mini": task_result(0.25, (0.15, 0.35), stderr=0.05),
+               "img_task": task_result(0.9, (0.8, 1.0), groups=("image",))},
+              groups={"text": {"tasks": ["arc_mini", "mmlu_mini"], "value": 0.275, "stderr": 0.035,
+                               "ci95": [0.206, 0.344]},
+                      "image": {"tasks": ["img_task"], "value": 0.9, "stderr": 0.05, "ci95": [0.8, 1.0]},
+                      "all_modality": {"tasks": ["arc_mini", "img_task", "mmlu_mini"], "value": 0.483,
+                                       "stderr": 0.03, "ci95": [0.42, 0.54]}})
+
+
+def test_latest_view_takes_newest_run_per_task_and_recomputes_mixed_groups(tmp_path):
+    _two_models(tmp_path)
+    s = summarise(load_runs([tmp_path]))
+    assert [c["key"] for c in s["columns"]] == ["g:text", "g:image", "g:all_modality",
+                                                "t:arc_mini", "t:mmlu_mini", "t:img_task"]
+    alpha, beta = s["views"]["latest"]
+    assert (alpha["label"], beta["label"]) == ("alpha", "beta")
+    assert alpha["cells"]["t:mmlu_mini"]["v"] == 0.7  # newest run
+    assert alpha["cells"]["t:mmlu_mini"]["run"].endswith("20261125T080000Z-a1")
+    assert alpha["cells"]["t:arc_mini"]["v"] == 0.2  # skipped in the newest run: the older one counts
+    assert alpha["cells"]["t:arc_mini"]["run"].endswith("20261125T070000Z-a0")
+    # The text group mixes runs, so it is recomputed from the members the newest group lists (mmlu_mini only)
+    # ... which is the stored group of the newest run: 0.7.
+    assert alpha["cells"]["g:text"]["v"] == pytest.approx(0.7)
+    # beta's groups come straight from its single run.
+    assert beta["cells"]["g:text"] == {"v": 0.275, "ci": [0.206, 0.344], "se": 0.035,
+                                       "run": beta["runs"][0], "rank": [2, 2]}
+    assert alpha["cells"]["g:text"]["rank"] == [1, 1]
+    # Overlapping CIs on arc_mini: both could be first.
+    assert alpha["cells"]["t:arc_mini"]["rank"] == [1, 2] and beta["cells"]["t:arc_mini"]["rank"] == [1, 2]
+    assert "g:image" not in alpha["cells"] and beta["cells"]["g:image"]["rank"] == [1, 1]
+    assert s["default_sort"] == "g:all_modality"
+    assert len(s["views"]["runs"]) == 3
+
+
+def test_group_recomputed_when_members_come_from_different_runs(tmp_path):
+    text = {"tasks": ["arc_mini", "mmlu_mini"], "value": 0.5, "stderr": 0.025, "ci95": [0.451, 0.549]}
+    write_run(tmp_path, "hf:/m/alpha", "r0", T0, {"mmlu_mini": task_result(0.6, (0.5, 0.7), stderr=0.03),
+                                                  "arc_mini": task_result(0.2, (0.1, 0.3), stderr=0.04)},
+              groups={"text": text})
+    write_run(tmp_path, "hf:/m/alpha", "r1", T1, {"mmlu_mini": task_result(0.8, (0.74, 0.86), stderr=0.03),
+                                                  "arc_mini": skipped_task()},
+              groups={"text": {**text, "value": 0.123}})
+    (row,) = summarise(load_runs([tmp_path]))["views"]["latest"]
+    g = row["cells"]["g:text"]
+    # mmlu 0.8 (se 0.03) from r1, arc 0.2 (se 0.04) from r0: mean 0.5, se sqrt(0.0009 + 0.0016) / 2 = 0.025.
+    assert g["v"] == pytest.approx(0.5) and g["se"] == pytest.approx(0.025)
+    assert g["ci"] == pytest.approx([0.451, 0.549])
+    assert "recomputed" in g["note"] and g["run"] is None
+
+
+def test_compare_uses_shared_samples_of_the_runs_in_the_table(tmp_path):
+    a = [sample(i, True) for i in range(10)]  # ids 0..9, all right
+    b = [sample(i, i % 2 == 0) for i in range(5, 15)]  # ids 5..14
+    write_run(tmp_path, "hf:/m/a", "r0", T0, {"t": task_result(1.0, (0.9, 1.0))}, samples={"t": a})
+    write_run(tmp_path, "hf:/m/b", "r1", T1, {"t": task_result(0.5, (0.2, 0.8))}, samples={"t": b})
+    runs = load_runs([tmp_path])
+    s = summarise(runs)
+    vals = {(r.key, "t"): {x["id"]: x["metrics"]["acc"] for x in (a if r.model_key == "hf:/m/a" else b)}
+            for r in runs}
+    res = compare_models(s, vals)["pairs"]["0|1"]["t"]
+    # Shared ids 5..9: A right on all 5; B right on 6 and 8: A-only 3, B-only 0, p = 2 * 1/8.
+    assert (res["n"], res["a_only"], res["b_only"]) == (5, 3, 0)
+    assert res["diff"] == pytest.approx(0.6) and res["p"] == pytest.approx(0.25)
+
+
+def test_runs_with_broken_json_are_skipped(tmp_path):
+    write_run(tmp_path, "hf:/m/a", "r0", T0, {"t": task_result(0.5, (0.4, 0.6))})
+    bad = tmp_path / "hf__m_b" / "r1"
+    bad.mkdir(parents=True)
+    (bad / "run.json").write_text("{not json")
+    (bad / "results.json").write_text("{}")
+    hidden = write_run(tmp_path, "hf:/m/c", ".r2.tmp", T0, {"t": task_result(0.5, (0.4, 0.6))})
+    assert hidden.exists()  # an in-progress run: never read
+    runs = load_runs([tmp_path])
+    assert [r.model_key for r in runs] == ["hf:/m/a"]
+    assert math.isclose(summarise(runs)["views"]["latest"][0]["cells"]["t:t"]["v"], 0.5)
