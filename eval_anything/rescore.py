@@ -20,6 +20,7 @@ from eval_anything.runner import TaskOutcome, build_results, build_run_info, hom
 from eval_anything.scheduler import Scheduler
 from eval_anything.tasks import Task, TaskContext
 from eval_anything.types import Part, Response, Score
+import judges  # noqa: F401  registers the judges and the `rm:` model prefix
 
 
 class RecordedModel:

@@ -11,7 +11,11 @@ __all__ = ["Judge", "JudgeEnv", "JudgeItem", "Verdict", "NEEDS_JUDGE", "JudgeTem
 
 
 def _register() -> None:
-    from eval_anything.registry import register_judge
+    from eval_anything.registry import MODEL_ADAPTERS, register_judge, register_model
+
+    # `--judge rm:PATH`: a reward model as the run's judge (benchmark hooks import judges before judges load).
+    if "rm" not in MODEL_ADAPTERS:
+        register_model("rm", "judges.reward_model:load")
 
     for name, target in {
         "pointwise": "judges.llm:PointwiseJudge",

@@ -69,3 +69,23 @@ def test_rewards_match_a_direct_forward_pass_and_are_cached(rm_path, tmp_path):
 def test_sigmoid_is_stable():
     assert sigmoid(0) == 0.5 and sigmoid(-1000) == 0.0 and sigmoid(1000) == 1.0
     assert sigmoid(2.0) == pytest.approx(1 / (1 + math.exp(-2.0)))
+
+
+def test_reward_model_as_the_synergy_judge(rm_path):
+    from eval_anything.registry import TaskRegistry
+    from eval_anything.tasks import Task, TaskContext
+    from eval_anything.types import Response
+    from judges.allmodality import s_amg_item
+
+    task = Task(TaskRegistry().tasks["modality_synergy"])
+    samples = task.samples(TaskContext())[:2]
+    adapter = RewardModelAdapter.from_path(str(rm_path))
+    ctx = TaskContext(judge_adapter=adapter, judge_spec=f"rm:{rm_path}", scheduler=Scheduler())
+    reply = "[[response]]: A mango.\n[[image_instruction]]: a ripe mango\n[[audio_instruction]]: birds"
+    scores = task.score_all(samples, [[Response(text=reply)]] * 2, ctx)
+    for s, sc in zip(samples, scores):
+        e = sc.extracted
+        assert e["combination"] == "tia" and sc.error is None
+        assert all(0 < v < 1 for v in list(e["S_m"].values()) + list(e["S_pair"].values()))
+        assert sc.metrics["s_amg"] == pytest.approx(s_amg_item("tia", s.target, e["S_m"], e["S_pair"]))
+        assert {r.template for r in sc.judge} == {"reward_model"} and len(sc.judge) == 6
