@@ -234,7 +234,23 @@ def load_config(algorithm: str, path: str | Path | None, overrides: list[tuple[s
             raise ConfigError(f"{path}: a config must be a YAML mapping")
     raw = apply_overrides(raw, list(overrides))
     try:
-        return CONFIGS[algorithm].model_validate(raw)
+        cfg = CONFIGS[algorithm].model_validate(raw)
     except ValidationError as e:
         raise ConfigError(_format_errors(e, f"{algorithm} config {path or '(overrides only)'}",
                                          {k for k, _ in overrides})) from None
+    if path is not None:
+        resolve_paths(cfg, Path(path).resolve().parent)
+    return cfg
+
+
+def resolve_paths(node: BaseModel, base: Path) -> None:
+    """Model and data paths written relative to the config file work from any working directory: a relative
+    path that exists beside the config is made absolute (others are left for the current directory or the hub)."""
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if isinstance(value, BaseModel):
+            resolve_paths(value, base)
+        elif name in ("path", "media_root") and isinstance(value, str) and isinstance(node, (ModelSpec, DataSpec)):
+            p = Path(value).expanduser()
+            if not p.is_absolute() and (base / p).exists():
+                setattr(node, name, str(base / p))

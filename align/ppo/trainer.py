@@ -18,7 +18,8 @@ import torch
 from align.config import PPOConfig
 from align.data import Item, load_items
 from align.evalhook import attach, eval_callbacks
-from align.models import common_training_args, configure_threads, disable_dropout, load_policy, save_pretrained, tokenizer_of
+from align.models import (common_training_args, configure_threads, disable_dropout, load_policy, on_cpu,
+                          save_pretrained, tokenizer_of)
 from align.ppo import core
 from align.ppo.rewards import RewardFn, build_reward
 from align.ppo.rollout import encode_prompts, forward_tokens, generate, response_mask
@@ -35,6 +36,17 @@ class Rollout:
     scores: torch.Tensor
     texts: list[str]
     kl: torch.Tensor = field(init=False)
+
+
+class PolicyWithValue(torch.nn.Module):
+    """Policy + value head as one module, so `accelerate` wraps (DDP/FSDP/DeepSpeed) and syncs both together."""
+
+    def __init__(self, policy, value_head: torch.nn.Module) -> None:
+        super().__init__()
+        self.policy, self.value_head = policy, value_head
+
+    def forward(self, batch, response, mask, temperature, rows):
+        return forward_tokens(self.policy, batch, response, mask, temperature, self.value_head, rows)
 
 
 class PPOTrainer:
@@ -57,15 +69,22 @@ class PPOTrainer:
         torch.nn.init.zeros_(self.value_head.bias)
         self.reward_fn = reward_fn or build_reward(cfg.reward, cfg.data.task_paths)
         self.items = list(items if items is not None else load_items(cfg.data))
-        params = list(self.model.parameters()) + list(self.value_head.parameters())
-        self.optimizer = torch.optim.AdamW([q for q in params if q.requires_grad], lr=cfg.train.learning_rate,
-                                           weight_decay=cfg.train.weight_decay)
-        self.args = TrainingArguments(**common_training_args(cfg.train))
+        from accelerate import Accelerator
+
+        self.args = TrainingArguments(**common_training_args(cfg.train))  # before Accelerator: it resets the state
+
+        # Under `accelerate launch` this wraps the policy for DDP/FSDP/DeepSpeed; in one CPU process it is a no-op.
+        self.accelerator = Accelerator(cpu=on_cpu())
+        joint = PolicyWithValue(self.model, self.value_head)
+        optimizer = torch.optim.AdamW([q for q in joint.parameters() if q.requires_grad], lr=cfg.train.learning_rate,
+                                      weight_decay=cfg.train.weight_decay)
+        self.joint, self.optimizer = self.accelerator.prepare(joint, optimizer)
+        self.ref_model = self.ref_model.to(self.accelerator.device)
         self.state, self.control = TrainerState(), TrainerControl()
         cbs = eval_callbacks(cfg.eval, cfg.train.output_dir) + list(callbacks)
         self.callback_handler = CallbackHandler([DefaultFlowCallback(), *cbs], self.model, processor, self.optimizer, None)
         attach(self, cbs)
-        self._rng = random.Random(cfg.train.seed)
+        self._rng = random.Random(cfg.train.seed + self.accelerator.process_index)  # distinct prompts per rank
         self.history: list[dict[str, float]] = []
 
     @staticmethod
@@ -84,9 +103,12 @@ class PPOTrainer:
         self.control = self.callback_handler.on_log(self.args, self.state, self.control, logs=logs)
 
     def save(self, out: str | Path) -> Path:
-        out = save_pretrained(self.model, self.processor, out)
-        torch.save(self.value_head.state_dict(), Path(out) / "value_head.pt")
-        return out
+        self.accelerator.wait_for_everyone()
+        if self.accelerator.is_main_process:
+            joint = self.accelerator.unwrap_model(self.joint)
+            save_pretrained(joint.policy, self.processor, out)
+            torch.save(joint.value_head.state_dict(), Path(out) / "value_head.pt")
+        return Path(out)
 
     # ----- one PPO round ------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -118,16 +140,14 @@ class PPOTrainer:
             order = torch.randperm(n)
             for start in range(0, n, p.mini_batch_size):
                 rows = order[start:start + p.mini_batch_size]
-                logp, values = forward_tokens(self.model, ro.batch, ro.response, ro.mask, p.temperature,
-                                              self.value_head, rows)
+                logp, values = self.joint(ro.batch, ro.response, ro.mask, p.temperature, rows)
                 m = ro.mask[rows]
                 pl = core.policy_loss(logp, ro.logp[rows], adv[rows], m, p.clip_eps)
                 vl = core.value_loss(values, ro.values[rows], returns[rows], m, p.value_clip_eps)
                 loss = pl.loss + p.vf_coef * vl.loss
                 self.optimizer.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(list(self.model.parameters()) + list(self.value_head.parameters()),
-                                               self.cfg.train.max_grad_norm)
+                self.accelerator.backward(loss)
+                self.accelerator.clip_grad_norm_(self.joint.parameters(), self.cfg.train.max_grad_norm)
                 self.optimizer.step()
                 for k, v in {"loss/policy": pl.loss, "loss/value": vl.loss, "policy/clipfrac": pl.clip_fraction,
                              "policy/ratio": pl.ratio_mean, "policy/approx_kl": pl.approx_kl,

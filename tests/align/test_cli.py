@@ -42,3 +42,17 @@ def test_cli_exit_code_and_message(capsys):
 def test_shipped_configs_validate(path):
     algorithm = path.stem.split("_")[0]
     load_config(algorithm, path)
+
+
+@pytest.mark.parametrize("algorithm,config,extra", [
+    ("dpo", "dpo_text.yaml", ["--train.max_steps", "2"]),
+    ("ppo", "ppo_text.yaml", ["--ppo.total_steps", "2", "--ppo.rollout_batch_size", "4", "--ppo.mini_batch_size", "4",
+                              "--ppo.max_new_tokens", "4", "--train.save_steps", "null"]),
+])
+def test_shipped_config_runs_through_the_cli(algorithm, config, extra, tiny_llama, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # relative data paths must still resolve beside the config
+    out = tmp_path / "out"
+    argv = [algorithm, "--config", str(CONFIGS / config), "--model.path", str(tiny_llama),
+            "--train.output_dir", str(out), *extra]
+    assert main(argv) == 0
+    assert (out / "config.json").exists() and (out / "tokenizer_config.json").exists()
