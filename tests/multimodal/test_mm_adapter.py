@@ -139,3 +139,27 @@ def test_fingerprint_covers_weights_and_media_settings(llava_path, llava, tmp_pa
     assert len({llava.fingerprint(), fewer_frames.fingerprint(), other_seed.fingerprint()}) == 3
     mem = HFMultimodal.from_model(llava.model, llava.processor)
     assert mem.fingerprint() == HFMultimodal.from_model(llava.model, llava.processor).fingerprint()
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_video_goes_in_as_video_or_as_frames(tmp_path, native):
+    """Processors with a video processor get the sampled frames as one video; others get them as images."""
+    from types import SimpleNamespace
+
+    tok = SimpleNamespace(pad_token_id=0)
+    proc = SimpleNamespace(tokenizer=tok, image_processor=object(), chat_template="{{ x }}",
+                           video_processor=object() if native else None)
+    adapter = HFMultimodal(torch.nn.Linear(1, 1), proc, name="stub", fingerprint="f", video_frames=3)
+    frames = [np.full((16, 24, 3), 20 * i, np.uint8) for i in range(12)]
+    media.write_video(frames, tmp_path / "v.mp4", fps=4)
+    req = ll([media.media_part(tmp_path / "v.mp4"), "What happens?"])
+    content = adapter._content(req)[0]["content"]
+    inputs = adapter.media_inputs(req)
+    if native:
+        assert [c["type"] for c in content] == ["video", "text"]
+        assert len(inputs["videos"]) == 1 and len(inputs["videos"][0]) == 3 and inputs["images"] == []
+    else:
+        assert [c["type"] for c in content] == ["image", "image", "image", "text"]
+        assert len(inputs["images"]) == 3 and inputs["videos"] == []
+    levels = [round(float(np.asarray(f).mean()) / 20) for f in (inputs["videos"][0] if native else inputs["images"])]
+    assert levels == [2, 6, 10]  # 12 frames over 3 s, midpoints of thirds: frames 2, 6 and 10
