@@ -196,12 +196,14 @@ class HFMultimodal(ModelAdapter):
         for m in req.messages:
             content: list[dict] = []
             for p in m.parts:
+                # Media entries carry both "type" and a key named after the modality: some templates test
+                # `content['type'] == 'audio'`, others (Qwen2-Audio's) test `'audio' in content`.
                 if p.type == "text":
                     content.append({"type": "text", "text": p.text})
                 elif p.type == "video" and not self.native_video:
-                    content += [{"type": "image"} for _ in range(self.video_frames)]
+                    content += [{"type": "image", "image": p.path} for _ in range(self.video_frames)]
                 else:
-                    content.append({"type": p.type})
+                    content.append({"type": p.type, p.type: p.path})
             msgs.append({"role": m.role, "content": content})
         return msgs
 

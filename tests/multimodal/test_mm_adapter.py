@@ -163,3 +163,18 @@ def test_video_goes_in_as_video_or_as_frames(tmp_path, native):
         assert len(inputs["images"]) == 3 and inputs["videos"] == []
     levels = [round(float(np.asarray(f).mean()) / 20) for f in (inputs["videos"][0] if native else inputs["images"])]
     assert levels == [2, 6, 10]  # 12 frames over 3 s, midpoints of thirds: frames 2, 6 and 10
+
+
+def test_templates_that_test_for_a_media_key_see_the_audio(qwen_audio_path, tones):
+    """Qwen2-Audio's own template checks `'audio' in content` rather than the part's type."""
+    adapter = HFMultimodal.from_path(str(qwen_audio_path), {})
+    adapter.processor.chat_template = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% for c in m['content'] %}"
+        "{% if 'audio' in c or 'audio_url' in c %}Audio: <|audio_bos|><|AUDIO|><|audio_eos|>\n"
+        "{% elif 'text' in c %}{{ c['text'] }}{% endif %}{% endfor %}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+    req = ll([tones[440], "Pitch?"], " low")
+    assert adapter.render(req) == ("<|im_start|>user\nAudio: <|audio_bos|><|AUDIO|><|audio_eos|>\nPitch?<|im_end|>\n"
+                                   "<|im_start|>assistant\n")
+    out = adapter.loglikelihood([req])[0]
+    assert out.error is None and out.n_input_tokens > 25  # 1 s of audio expands to 25 audio tokens
