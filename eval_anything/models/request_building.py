@@ -198,3 +198,42 @@ def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
             if i != -1:
                 cut = min(cut, i)
     return text[:cut]
+
+
+# ----- multiple choice through generation (for chat APIs, which give no log-likelihoods) -------------------------
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MC_INSTRUCTION = "Answer with the letter of the correct option only."
+
+
+def multiple_choice_messages(messages: Sequence[Message], choices: Sequence[str],
+                             instruction: str = MC_INSTRUCTION) -> tuple[Message, ...]:
+    """The question's messages with lettered options and an instruction appended to the last user message."""
+    if not 1 <= len(choices) <= len(LETTERS):
+        raise ValueError(f"need 1 to {len(LETTERS)} choices, got {len(choices)}")
+    listing = "\n" + "\n".join(f"{LETTERS[i]}. {c}" for i, c in enumerate(choices)) + f"\n{instruction}"
+    out = list(messages)
+    for i in range(len(out) - 1, -1, -1):
+        if out[i].role == "user":
+            out[i] = Message(out[i].role, out[i].parts + (Part.of_text(listing),))
+            return tuple(out)
+    return tuple(out) + (Message.user(listing.lstrip("\n")),)
+
+
+def parse_choice_letter(text: str | None, n_choices: int) -> int | None:
+    """Index of the option a generated answer names ("B", "(b)", "Answer: C.", "D. text"), else None."""
+    import re
+
+    if not text:
+        return None
+    valid = LETTERS[:n_choices]
+    s = text.strip()
+    m = re.match(r"\(?([A-Z])\)?(?:[.:)\s]|$)", s.upper())  # the answer leads: "B", "(b)", "C. blue"
+    if m and m.group(1) in valid:
+        return valid.index(m.group(1))
+    # Otherwise the last option named as "answer: X", "(X)" or a lone capital letter.
+    for pat in (r"(?i)answer\s*(?:is)?\s*[:\-]?\s*\(?([A-Z])\)?(?![A-Za-z])", r"(?<![A-Za-z])\(([A-Z])\)",
+                r"(?<![A-Za-z])([A-Z])(?![A-Za-z])"):
+        found = [g.upper() for g in re.findall(pat, s) if g.upper() in valid]
+        if found:
+            return valid.index(found[-1])
+    return None

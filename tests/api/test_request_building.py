@@ -103,3 +103,16 @@ def test_options_validate_and_pop_from_model_args():
 def test_truncate_at_stop_cuts_at_the_earliest():
     assert truncate_at_stop("a\n\nb Question: c", ["Question:", "\n\n"]) == "a"
     assert truncate_at_stop("abc", []) == "abc" and truncate_at_stop("abc", [""]) == "abc"
+
+
+def test_multiple_choice_as_generation_helpers(media):
+    from eval_anything.models.request_building import multiple_choice_messages, parse_choice_letter
+
+    msgs = (Message("system", (Part.of_text("sys"),)), Message.user(media_part(media["red"]), "Which colour?"))
+    out = multiple_choice_messages(msgs, ["red", "green", "blue"])
+    assert out[0] == msgs[0] and out[1].parts[:2] == msgs[1].parts
+    assert out[1].parts[-1].text == "\nA. red\nB. green\nC. blue\nAnswer with the letter of the correct option only."
+    cases = {"B": 1, " (c) ": 2, "Answer: A.": 0, "The answer is (B)": 1, "C. blue": 2, "b": 1,
+             "I think it is A": 0, "D": None, "": None, None: None, "none of them": None}
+    for text, want in cases.items():
+        assert parse_choice_letter(text, 3) == want, text
