@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import multiprocessing
 import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from leaderboard.compare import compare_models
@@ -19,6 +22,7 @@ log = logging.getLogger("leaderboard")
 
 # Marks a directory as a site this module built, so a rebuild may replace it and nothing else.
 MARKER = ".eval-anything-leaderboard"
+WORKERS = 4
 
 
 def build_site(paths: list[Path], out: Path, all_runs: bool = False) -> Path:
@@ -33,22 +37,29 @@ def build_site(paths: list[Path], out: Path, all_runs: bool = False) -> Path:
     if not runs:
         raise ValueError(f"no run directories (run.json + results.json) under: {', '.join(map(str, paths))}")
     _check_replaceable(out)
-    summary = summarise(runs)
     tmp = out.parent / f".{out.name}.building"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
+    try:
+        _build_into(tmp, runs, all_runs)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _swap(tmp, out)
+    log.info("leaderboard: %d runs -> %s", len(runs), out)
+    return out
 
-    store = MediaStore(tmp)
-    infos: dict[tuple[str, str], TaskSamples] = {}
-    for run in runs:
-        for task in sorted(run.tasks):
-            src = run.sample_file(task)
-            if src is None:
-                continue
-            primary = run.tasks[task].get("primary_metric")
-            infos[(run.key, task)] = process_task(src, run.path, run.key, task, primary, tmp / "runs" / run.key / "data",
-                                                  _slug(summary, task), store, media_prefix="../../")
+
+def _build_into(tmp: Path, runs: list, all_runs: bool) -> None:
+    clock = _Clock()
+    summary = summarise(runs)
+    clock.lap("summarise")
+    jobs = [(src, run.path, run.key, task, run.tasks[task].get("primary_metric"), tmp / "runs" / run.key / "data",
+             _slug(summary, task), tmp)
+            for run in runs for task in sorted(run.tasks) if (src := run.sample_file(task)) is not None]
+    infos = dict(zip(((j[2], j[3]) for j in jobs), _process_samples(jobs)))
+    clock.lap(f"samples ({len(jobs)} files)")
     sample_pages: dict[str, dict[str, str]] = {}
     for (run_key, task) in sorted(infos):
         sample_pages.setdefault(run_key, {})[task] = f"{_slug(summary, task)}.html"
@@ -65,17 +76,44 @@ def build_site(paths: list[Path], out: Path, all_runs: bool = False) -> Path:
         for task in sorted(run.tasks):
             if (run.key, task) in infos:
                 site.samples_page(run, task, infos[(run.key, task)], _slug(summary, task))
+    clock.lap("pages")
     comparison = compare_models(summary, {k: v.values for k, v in infos.items()})
     (tmp / "data").mkdir(exist_ok=True)
     (tmp / "data" / "compare.js").write_text(
         "EA.compare(" + json.dumps(comparison, sort_keys=True, separators=(",", ":")) + ");\n", encoding="ascii")
     site.compare()
+    clock.lap("paired tests")
+    # The summary as plain JSON too, for anyone who wants the numbers without the pages.
     (tmp / "data" / "summary.json").write_text(
         json.dumps(summary, sort_keys=True, indent=1) + "\n", encoding="utf-8")
     (tmp / MARKER).write_text("built by eval-anything leaderboard\n", encoding="utf-8")
-    _swap(tmp, out)
-    log.info("leaderboard: %d runs -> %s", len(runs), out)
-    return out
+
+
+class _Clock:
+    """Phase timings at debug level (perf/leaderboard_build.py prints them); never written into the site."""
+
+    def __init__(self) -> None:
+        self.t = time.perf_counter()
+
+    def lap(self, what: str) -> None:
+        now = time.perf_counter()
+        log.debug("leaderboard build: %-24s %.2f s", what, now - self.t)
+        self.t = now
+
+
+def _process_job(job: tuple) -> TaskSamples:
+    *args, site = job
+    return process_task(*args, store=MediaStore(site), media_prefix="../../")
+
+
+def _process_samples(jobs: list[tuple]) -> list[TaskSamples]:
+    """Sample files are independent: spread them over processes when there are many (results keep job order)."""
+    workers = min(WORKERS, os.cpu_count() or 1)
+    if workers < 2 or len(jobs) < 16:
+        return [_process_job(j) for j in jobs]
+    # spawn, not fork: the caller may hold threads (a browser driver, a web server) that fork would copy badly.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_process_job, jobs, chunksize=4))
 
 
 def _slug(summary: dict, task: str) -> str:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import logging  # noqa: E402
+
 from leaderboard.build import build_site  # noqa: E402
 
 GROUPS = ["text", "text", "text", "image", "image", "audio", "audio", "video", "video", "cross-modal", "amu", "amg"]
@@ -102,6 +104,9 @@ def main() -> int:
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--keep", type=Path, help="write inputs and site here instead of a temp dir")
     a = ap.parse_args()
+    logging.basicConfig(level=logging.DEBUG, format="  %(message)s")
+    for noisy in ("asyncio", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     tmp = a.keep or Path(tempfile.mkdtemp(prefix="lb-perf-"))
     try:
         t = time.perf_counter()

@@ -5,7 +5,9 @@ Skipped, with the reason shown, when Chromium or Playwright is missing: never pa
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -77,9 +79,13 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    """A page that may read file:// only: any other request is recorded and aborted, and the test checks none."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+def page(browser, request):
+    """A page that may read file:// only: any other request is recorded and aborted, and the test checks none.
+
+    Parametrise indirectly with True to ignore the site's Content-Security-Policy, so that escaping alone is tested.
+    """
+    bypass = bool(getattr(request, "param", False))
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True, bypass_csp=bypass)
     attempted: list[str] = []
     errors: list[str] = []
 
@@ -98,6 +104,16 @@ def page(browser):
     ctx.close()
     assert attempted == [], f"non-file requests were attempted: {attempted}"
     assert errors == [], f"script errors: {errors}"
+
+
+def _wait(page, js: str, timeout: float = 10.0) -> None:
+    """Poll a JS expression from outside the page: wait_for_function compiles strings inside the page, which the
+    site's Content-Security-Policy (no eval) forbids."""
+    end = time.monotonic() + timeout
+    while not page.evaluate(js):
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for: {js}")
+        page.wait_for_timeout(50)
 
 
 def _open(page, site: Path, rel: str):
@@ -142,7 +158,7 @@ def test_sample_browser_filters_and_pages_through_chunks(page, site):
     assert page.locator(".sample").count() == 20
     for status, n in (("c", 600), ("i", 600), ("e", 1)):
         page.select_option("#filter", status)
-        page.wait_for_function(f"document.querySelector('.sample') && document.querySelector('.sample').dataset.status === '{status}'")
+        _wait(page, f"document.querySelector('.sample') && document.querySelector('.sample').dataset.status === '{status}'")
         assert set(page.locator(".sample").evaluate_all("els => els.map(e => e.dataset.status)")) == {status}
         assert f"({n} samples)" in page.text_content("#pageinfo")
     assert "boom <script>" in page.text_content(".sample .f-error")
@@ -150,12 +166,13 @@ def test_sample_browser_filters_and_pages_through_chunks(page, site):
     page.select_option("#pagesize", "100")
     for _ in range(6):  # to samples 601-700: the second chunk file has to load
         page.click("#next")
-    page.wait_for_function("document.querySelector('.sample') && document.querySelector('.sample').dataset.index === '600'")
+    _wait(page, "document.querySelector('.sample') && document.querySelector('.sample').dataset.index === '600'")
     idx = page.locator(".sample").evaluate_all("els => els.map(e => +e.dataset.index)")
     assert idx == list(range(600, 700))
     assert page.locator(".sample .f-response").first.text_content() == "answer 600"
 
 
+@pytest.mark.parametrize("page", [False, True], ids=["with-csp", "csp-bypassed"], indirect=True)
 def test_xss_payloads_render_as_text_and_run_nothing(page, site):
     run = _run_dir(site, "alpha", "20261125T070000Z-a1")
     for rel in ("index.html", "compare.html", "group-text.html", f"runs/{run}/index.html", f"runs/{run}/qa.html",
@@ -182,10 +199,10 @@ def test_audio_plays_and_image_shows(page, site):
     run = _run_dir(site, "alpha", "20261125T070000Z-a1")
     _open(page, site, f"runs/{run}/speech.html")
     page.wait_for_selector(".sample audio")
-    page.wait_for_function("document.querySelector('.sample audio').readyState >= 1", timeout=10_000)
+    _wait(page, "document.querySelector('.sample audio').readyState >= 1")
     assert page.evaluate("document.querySelector('.sample audio').duration") == pytest.approx(0.5, abs=0.01)
     assert re.fullmatch(r"\.\./\.\./media/[0-9a-f]{64}\.wav", page.get_attribute(".sample audio", "src"))
-    page.wait_for_function("document.querySelector('.sample img').complete")
+    _wait(page, "document.querySelector('.sample img').complete")
     assert page.evaluate("document.querySelector('.sample img').naturalWidth") == 8
 
 
@@ -204,9 +221,21 @@ def test_compare_page_shows_paired_tests(page, site):
     assert page.locator('#cmp tbody tr[data-task="qa"] td').all_text_contents()[8] == "A better"
 
 
-def test_overview_screenshot(page, site):
+def _perf_module():
+    spec = importlib.util.spec_from_file_location("leaderboard_perf", REPO / "perf" / "leaderboard_build.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_overview_screenshot(page, tmp_path):
+    """Eight models over every group, written to artifacts/ for reviewers (inputs from the perf generator)."""
+    _perf_module().make_runs(tmp_path / "runs", 8, 12, 40)
+    site = build_site([tmp_path / "runs"], tmp_path / "site")
     _open(page, site, "index.html")
     page.wait_for_selector("#board tbody tr")
+    groups = page.locator("#board th.group").evaluate_all("els => els.map(e => e.dataset.key)")
+    assert groups == ["g:text", "g:image", "g:audio", "g:video", "g:cross-modal", "g:amu", "g:amg", "g:all_modality"]
     out = REPO / "artifacts" / "leaderboard-overview.png"
     out.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(out), full_page=True)
