@@ -89,3 +89,14 @@ def load_oracle_judge(rest: str, model_args: dict, base_url: str | None = None) 
             return "Verdict: [[" + {"A": "B", "B": "A", "tie": "tie"}[swapped] + "]]"
         return f"Score: {scores[answer_between(text, '[Answer]', '[/Answer]')]}"
     return RuleAdapter(name=f"oracle:{rest}", rule=rule, tag=f"oracle-{rest}")
+
+
+LOADED: list = []  # judges built through model specs, so tests can inspect their calls
+
+
+def load_media_judge(rest: str, model_args: dict, base_url: str | None = None) -> RuleAdapter:
+    """`fakemedia:` a judge that reads every modality: "Score: 8" to rating prompts, "B" to TIFA questions."""
+    judge = media_adapter(lambda r: "B" if "Reply with only the letter" in r.messages[-1].text else "Score: 8",
+                          tag="fakemedia")
+    LOADED.append(judge)
+    return judge
