@@ -274,12 +274,17 @@ def write_video(frames: Sequence[np.ndarray], path: str | os.PathLike, fps: int 
     ext = p.suffix.lower()
     h, w = np.asarray(frames[0]).shape[:2]
     tmp = p.with_name(f".{p.stem}.{os.getpid()}.tmp{ext}")
-    with av.open(str(tmp), mode="w", format="webm" if ext == ".webm" else "mp4") as out:
+    # bitexact: no random segment ids or encoder strings in the container, so equal frames give equal bytes.
+    with av.open(str(tmp), mode="w", format="webm" if ext == ".webm" else "mp4",
+                 container_options={"fflags": "+bitexact"}) as out:
         codec = "libvpx-vp9" if ext == ".webm" else ("libx264" if "libx264" in av.codecs_available else "mpeg4")
         stream = out.add_stream(codec, rate=fps)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        if codec == "libx264":  # lossless-ish and deterministic: tiny synthetic frames stay crisp
+        # One thread: byte-identical output on every run (shipped and generated media stay reproducible).
+        if codec == "libx264":  # crf 0: lossless, so tiny synthetic frames stay crisp
             stream.options = {"crf": "0", "preset": "ultrafast", "threads": "1"}
+        elif codec == "libvpx-vp9":
+            stream.options = {"lossless": "1", "threads": "1", "row-mt": "0"}
         for arr in frames:
             vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr, dtype=np.uint8), format="rgb24")
             for packet in stream.encode(vf):
