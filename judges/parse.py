@@ -46,7 +46,8 @@ def parse_score(text: str | None, lo: float = 1, hi: float = 10) -> float:
         candidates.append((str(value), None))
     for pattern in (
         r"\[\[\s*" + _NUM + r"\s*\]\]",  # [[7]]
-        r"(?i)\b(?:score|rating|grade)\b[^0-9\n\-]{0,20}" + _NUM + r"(?:\s*(?:/|out of)\s*(\d+))?",  # Score: 7 (/10)
+        # "Score: 7", "Final rating - **7**/10", "score of 7"; not "a score from 1 to 10, I give 7"
+        r"(?i)\b(?:score|rating|grade)\b\s*(?:is|of|=|:|-|：)?\s*[:=]?\s*\**\s*" + _NUM + r"\**(?:\s*(?:/|out of)\s*(\d+))?",
         _NUM + r"\s*(?:/|out of)\s*(\d+)\b",  # 7/10, 7 out of 10
     ):
         found = re.findall(pattern, text)

@@ -16,6 +16,9 @@ from judges.parse import ParseError, parse_option, parse_score, parse_verdict
     ("**10**", 10.0),
     ("Score: 7.5", 7.5),
     ("At first 3/10, but on reflection Score: 8/10", 8.0),
+    ("Final rating - **6**/10", 6.0),
+    ("On a score from 1 to 10, I give it 7/10.", 7.0),
+    ("The score is 9", 9.0),
 ])
 def test_score_formats(reply, expected):
     assert parse_score(reply, 1, 10) == expected
