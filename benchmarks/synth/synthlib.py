@@ -1,7 +1,8 @@
 """The synth suite's task hooks: generate items into the data cache on first use, build samples, score, aggregate.
 
 Each synth task folder has the same thin hooks.py that loads this file; the task's `options` choose the family
-(image, audio, video, cross) and whether it is the text-only control (same questions, media removed).
+(image, audio, video, cross) and the variant: all media, the text-only control (`control: true`, media removed), or
+a single-modality ablation (`keep_media: [image]`, used for the cross-modal items).
 
 Item count: `count` items per item type, from (first found) `ctx.options["synth_count"]`, the environment variable
 EVAL_ANYTHING_SYNTH_COUNT, or the task's `options.count`. Answers cycle through the choices (item i has answer
@@ -112,13 +113,15 @@ def load_rows(task, ctx) -> list[dict]:
 def doc_to_sample(task, row: dict, index: int, ctx):
     from eval_anything.types import Sample
 
-    control = bool(task.spec.options.get("control", False))
-    parts: list = [] if control else [media_part(m["path"], m["type"], row["id"], missing_ok=True)
-                                      for m in row["media"]]
+    opts = task.spec.options
+    # control: no media at all; keep_media: a single-modality ablation (e.g. the cross items' image only).
+    keep = [] if opts.get("control") else opts.get("keep_media", ["image", "audio", "video"])
+    parts: list = [media_part(m["path"], m["type"], row["id"], missing_ok=True)
+                   for m in row["media"] if m["type"] in keep]
+    variant = "control" if opts.get("control") else ("+".join(keep) + "_only" if "keep_media" in opts else "media")
     return Sample(id=row["id"], messages=(Message.user(*parts, row["question"]),), target=int(row["answer"]),
                   choices=tuple(row["choices"]),
-                  metadata={"item_type": row["item_type"], "variant": "control" if control else "media",
-                            "family": task.spec.options["family"]})
+                  metadata={"item_type": row["item_type"], "variant": variant, "family": opts["family"]})
 
 
 def score(task, sample, responses) -> Score:

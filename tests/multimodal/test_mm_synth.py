@@ -96,6 +96,16 @@ def test_control_has_no_media_and_scores_exactly_chance(registry, synth_cache, l
         assert extra[f"acc/{t}"] == pytest.approx(0.25)
 
 
+def test_cross_ablations_keep_one_modality(registry, synth_cache, llava):
+    assert registry.groups["synth_ablation"] == ["synth_cross_audio_only", "synth_cross_image_only"]
+    task, samples, scores = run_task("synth_cross_image_only", llava, ctx_for(synth_cache, 12, limit=6))
+    assert all(s.messages[0].modalities == {"image", "text"} and s.metadata["variant"] == "image_only"
+               for s in samples)
+    assert all(sc.error is None for sc in scores)
+    audio_only = Task(registry.tasks["synth_cross_audio_only"]).samples(ctx_for(synth_cache, 12))
+    assert {p.type for s in audio_only for p in s.messages[0].parts} == {"audio", "text"}
+
+
 def test_synth_image_on_tiny_llava_per_type_accuracy(registry, synth_cache, llava):
     task, samples, scores = run_task("synth_image", llava, ctx_for(synth_cache, 12))
     assert len(samples) == 48 and all(s.error is None for s in scores)
