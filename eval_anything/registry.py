@@ -24,6 +24,8 @@ MODEL_ADAPTERS: dict[str, str] = {
     "openai": "eval_anything.models.openai_api:load",
     "vllm": "eval_anything.models.vllm:load",
     "default": "eval_anything.models.default_model:load",
+    "rm": "judges.reward_model:load",  # a reward model (sequence-classification head), usable as a judge
+    "composite": "eval_anything.models.composite:load",  # a language model + media generators (any-to-any)
 }
 JUDGES: dict[str, str] = {}
 METRICS: dict[str, Callable[..., Any]] = {}
