@@ -85,7 +85,7 @@ class Site:
         rows.sort(key=lambda r: ((r["cells"][col["key"]]["rank"][0]), -r["cells"][col["key"]]["v"]
                                  if col["hib"] else r["cells"][col["key"]]["v"], r["label"]))
         members = [c for c in self.summary["columns"] if c["kind"] == "task" and c["name"] in col["tasks"]]
-        self._write(f"group-{col['name']}.html", "group.html", title=f"Group: {col['name']}", col=col, rows=rows,
+        self._write(f"group-{col['slug']}.html", "group.html", title=f"Group: {col['name']}", col=col, rows=rows,
                     members=members, chart_data=bar_chart(rows, col["key"], col["hib"]))
 
     def run_page(self, run: Any, sample_pages: dict[str, str], bad_lines: dict[str, int]) -> None:

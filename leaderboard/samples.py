@@ -52,64 +52,46 @@ def _value(x: Any) -> Any:
     return _text(x)
 
 
-def _media(parts: Any, run_dir: Path, store: MediaStore, site_prefix: str) -> list[dict[str, Any]]:
-    out = []
-    for p in parts if isinstance(parts, list) else []:
-        if not isinstance(p, dict) or p.get("type") not in MEDIA_TYPES:
-            continue
-        path = p.get("path")
-        rel = store.add(run_dir / path) if isinstance(path, str) and path else None
-        entry: dict[str, Any] = {"type": p["type"]}
-        if rel:
-            entry["src"] = site_prefix + rel
-        else:
-            entry["missing"] = _text(path or p.get("sha256") or "")
-        out.append(entry)
+def _media_part(p: dict[str, Any], run_dir: Path, store: MediaStore, prefix: str) -> dict[str, Any]:
+    """A media part as the page needs it: `src` (a site path) when the file was copied, else `missing`."""
+    path = p.get("path")
+    rel = store.add(run_dir / path) if isinstance(path, str) and path else None
+    return {"type": p["type"], "src": prefix + rel} if rel else {"type": p["type"], "missing": _text(path or p.get(
+        "sha256") or "")}
+
+
+def _parts(parts: Any, run_dir: Path, store: MediaStore, prefix: str) -> list[Any]:
+    out: list[Any] = []
+    for p in parts if isinstance(parts, list) else ():
+        if isinstance(p, dict) and p.get("type") in MEDIA_TYPES:
+            out.append(_media_part(p, run_dir, store, prefix))
+        elif isinstance(p, dict):
+            out.append({"type": p.get("type"), "text": _value(p.get("text"))})
     return out
 
 
-def slim(rec: dict[str, Any], pos: int, run_dir: Path, store: MediaStore, prefix: str,
-         has_media: bool = True) -> dict[str, Any]:
-    """What the sample browser shows of one sample. Every string stays data; the page inserts it as text.
-
-    `has_media=False` (the raw line names no path or hash) skips the search for media parts: the hot path.
-    """
-    get = rec.get
-    messages = get("messages")
-    messages = messages if type(messages) is list else []
-    prompt = get("prompt")
-    if prompt is None:
-        prompt = "\n".join(str(p.get("text", "")) for m in messages if isinstance(m, dict)
-                           for p in m.get("parts") or [] if isinstance(p, dict) and p.get("type") == "text")
-    judges = []
-    raw_judges = get("judge")
-    for j in raw_judges if type(raw_judges) is list else ():
-        if isinstance(j, dict):
-            judges.append({"model": _text(j.get("judge_model")), "parsed": _value(j.get("parsed")),
-                           "rationale": _value(j.get("raw_output")), "parse_error": _value(j.get("parse_error"))})
-    metrics = get("metrics")
-    metrics = metrics if type(metrics) is dict else {}
-    correct = get("correct")
-    out = {
-        "i": pos,
-        "id": _value(get("id")),
-        "prompt": _value(prompt),
-        "choices": _value(get("choices")),
-        "response": _value(get("response")),
-        "target": _value(get("target")),
-        "extracted": _value(get("extracted")),
-        "metrics": {str(k): v if v is None or type(v) in (int, float) else _text(v) for k, v in metrics.items()},
-        "correct": correct if type(correct) is bool else None,
-        "error": _value(get("error")),
-        "judge": judges,
-        "media_in": [],
-        "media_out": [],
+def slim(rec: dict[str, Any], run_dir: Path, store: MediaStore, prefix: str) -> dict[str, Any]:
+    """The sample in the contract's shape, cut down to what the page shows: long texts cut, media copied into the
+    site and referred to by `src`. Used only for lines that name media or are long; others pass through as read."""
+    judges = rec.get("judge")
+    msgs = rec.get("messages")
+    return {
+        "id": _value(rec.get("id")),
+        "prompt": _value(rec.get("prompt")),
+        "messages": [{"role": _value(m.get("role")), "parts": _parts(m.get("parts"), run_dir, store, prefix)}
+                     for m in (msgs if isinstance(msgs, list) else ()) if isinstance(m, dict)],
+        "choices": _value(rec.get("choices")),
+        "target": _value(rec.get("target")),
+        "response": _value(rec.get("response")),
+        "extracted": _value(rec.get("extracted")),
+        "metrics": {str(k): v if v is None or type(v) in (int, float) else _text(v)
+                    for k, v in (rec.get("metrics") if isinstance(rec.get("metrics"), dict) else {}).items()},
+        "correct": rec.get("correct") if isinstance(rec.get("correct"), bool) else None,
+        "error": _value(rec.get("error")),
+        "judge": [{k: _value(j.get(k)) for k in ("judge_model", "parsed", "raw_output", "parse_error")}
+                  for j in (judges if isinstance(judges, list) else ()) if isinstance(j, dict)],
+        "output_parts": _parts(rec.get("output_parts"), run_dir, store, prefix),
     }
-    if has_media:
-        out["media_in"] = [x for m in messages if isinstance(m, dict)
-                           for x in _media(m.get("parts"), run_dir, store, prefix)]
-        out["media_out"] = _media(get("output_parts"), run_dir, store, prefix)
-    return out
 
 
 def _status(rec: dict[str, Any]) -> str:
@@ -119,9 +101,10 @@ def _status(rec: dict[str, Any]) -> str:
     return CORRECT if c is True else INCORRECT if c is False else OTHER
 
 
-def _chunk_js(payload: dict[str, Any]) -> str:
-    # ASCII-only JSON is valid JS in every engine and needs no charset guessing from file://.
-    return "EA.chunk(" + json.dumps(payload, sort_keys=True, separators=(",", ":")) + ");\n"
+def _needs_slim(line: str) -> bool:
+    # Lines that may reference media files, or that could hold an over-long text. Anything else is copied as read:
+    # a line json.loads accepted is a JSON object, and JSON is valid JavaScript, so it cannot break out of the call.
+    return len(line) > MAX_TEXT or '"path"' in line or '"sha256"' in line
 
 
 def process_task(src: Path, run_dir: Path, run_key: str, task: str, primary: str | None, data_dir: Path,
@@ -129,18 +112,23 @@ def process_task(src: Path, run_dir: Path, run_key: str, task: str, primary: str
     """Read one samples file and write its chunks to `data_dir/<file_stem>.<k>.js`."""
     out = TaskSamples()
     status: list[str] = []
-    chunk: list[dict[str, Any]] = []
+    chunk: list[str] = []
     data_dir.mkdir(parents=True, exist_ok=True)
+    task_json = json.dumps(task, ensure_ascii=False)
 
     def flush() -> None:
-        name = f"{file_stem}.{len(out.chunks)}.js"
-        payload = {"run": run_key, "task": task, "chunk": len(out.chunks), "samples": chunk}
-        (data_dir / name).write_text(_chunk_js(payload), encoding="ascii")
+        k = len(out.chunks)
+        name = f"{file_stem}.{k}.js"
+        # Keys in sorted order (chunk, run, samples, task), written around the sample texts without re-encoding.
+        head = json.dumps({"chunk": k, "run": run_key}, ensure_ascii=False, separators=(",", ":"))[:-1]
+        text = f"EA.chunk({head},\"samples\":[{','.join(chunk)}],\"task\":{task_json}}});\n"
+        (data_dir / name).write_text(text, encoding="utf-8")
         out.chunks.append(name)
 
     with open(src, encoding="utf-8") as f:
         for line in f:
-            if not line.strip():
+            line = line.strip()
+            if not line:
                 continue
             try:
                 rec = json.loads(line)
@@ -149,11 +137,14 @@ def process_task(src: Path, run_dir: Path, run_key: str, task: str, primary: str
             except ValueError:
                 out.bad_lines += 1
                 continue
-            pos = len(status)
             status.append(_status(rec))
-            chunk.append(slim(rec, pos, run_dir, store, media_prefix, '"path"' in line or '"sha256"' in line))
-            v = (rec.get("metrics") or {}).get(primary) if primary and isinstance(rec.get("metrics"), dict) else None
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and rec.get("id") is not None:
+            if _needs_slim(line):
+                line = json.dumps(slim(rec, run_dir, store, media_prefix), sort_keys=True, ensure_ascii=False,
+                                  separators=(",", ":"))
+            chunk.append(line)
+            metrics = rec.get("metrics")
+            v = metrics.get(primary) if primary and isinstance(metrics, dict) else None
+            if type(v) in (int, float) and rec.get("id") is not None:
                 out.values[str(rec["id"])] = float(v)
             if len(chunk) == CHUNK_SIZE:
                 flush()

@@ -77,7 +77,7 @@ def build_columns(runs: list[Run]) -> list[dict[str, Any]]:
     for g in sorted(groups, key=_group_sort_key):
         members = sorted(groups[g])
         hib = not members or any(tasks.get(m, {}).get("hib", True) for m in members)
-        cols.append({"key": f"g:{g}", "kind": "group", "name": g, "hib": hib, "tasks": members})
+        cols.append({"key": f"g:{g}", "kind": "group", "name": g, "hib": hib, "tasks": members, "slug": safe_name(g)})
     for name in sorted(tasks, key=lambda n: (min((_group_sort_key(g) for g in tasks[n]["groups"]),
                                                  default=(99, "")), n)):
         info = tasks[name]
@@ -154,7 +154,8 @@ def summarise(runs: list[Run]) -> dict[str, Any]:
                for r in sorted(runs, key=lambda r: (r.model_label, r.created_at, r.key))]
     _add_ranks(latest, columns)
     _add_ranks(per_run, columns)
-    default_sort = next((c["key"] for c in columns if c["key"] == "g:all_modality"), columns[0]["key"] if columns else None)
+    keys = [c["key"] for c in columns]
+    default_sort = "g:all_modality" if "g:all_modality" in keys else (keys[0] if keys else None)
     return {
         "columns": columns,
         "views": {"latest": latest, "runs": per_run},

@@ -20,6 +20,7 @@
     waiting[k] = [done];
     var s = document.createElement("script");
     s.src = "data/" + D.chunks[k];  // names come from the build, never from sample content
+    s.charset = "utf-8";
     s.onerror = function () { cache[k] = []; var w = waiting[k] || []; delete waiting[k]; w.forEach(function (f) { f(); }); };
     document.body.appendChild(s);
   }
@@ -50,7 +51,7 @@
       slice.forEach(function (p) {
         var chunk = cache[Math.floor(p / D.chunk_size)] || [];
         var s = chunk[p % D.chunk_size];
-        if (s) box.appendChild(card(s, D.status.charAt(p)));
+        if (s) box.appendChild(card(s, D.status.charAt(p), p));
       });
       box.setAttribute("data-ready", String(token));
     }
@@ -58,53 +59,67 @@
     keys.forEach(function (k) { load(+k, function () { if (--left === 0) draw(); }); });
   }
 
+  function show(v) { return typeof v === "string" ? v : JSON.stringify(v, null, 1); }
+
   function section(parent, label, value) {
     if (value === null || value === undefined || value === "") return;
-    var text = typeof value === "string" ? value : JSON.stringify(value, null, 1);
     parent.appendChild(EA.el("div", { "class": "label" }, label));
-    parent.appendChild(EA.el("pre", { "class": "f-" + label.toLowerCase().replace(/[^a-z]+/g, "-") }, text));
+    parent.appendChild(EA.el("pre", { "class": "f-" + label.toLowerCase().replace(/[^a-z]+/g, "-") }, show(value)));
   }
 
-  function media(parent, items) {
-    if (!items || !items.length) return;
+  function list(x) { return Array.isArray(x) ? x : []; }
+  var MEDIA = { image: "img", audio: "audio", video: "video" };
+
+  function media(parent, parts) {
+    var items = list(parts).filter(function (p) { return p && MEDIA.hasOwnProperty(p.type); });
+    if (!items.length) return;
     var box = EA.el("div", { "class": "media" });
     items.forEach(function (m) {
-      // Sources are site paths written by the build (../../media/<sha256>.<ext>); check anyway.
-      if (!m.src || !/^(\.\.\/)*media\/[0-9a-f]{64}\.[a-z0-9]+$/.test(m.src)) {
-        box.appendChild(EA.el("div", { "class": "muted small" }, "(" + m.type + " not available: " + (m.missing || "") + ")"));
+      // Sources are site paths written by the build (../../media/<sha256>.<ext>); anything else is not shown.
+      if (typeof m.src !== "string" || !/^(\.\.\/)*media\/[0-9a-f]{64}\.[a-z0-9]+$/.test(m.src)) {
+        box.appendChild(EA.el("div", { "class": "muted small" }, "(" + m.type + " not available: " + show(m.missing || m.path || "") + ")"));
         return;
       }
-      var tag = m.type === "image" ? "img" : m.type;
-      var e = EA.el(tag, { src: m.src });
-      if (tag === "img") e.alt = m.type; else { e.controls = true; e.preload = "metadata"; }
+      var e = EA.el(MEDIA[m.type], { src: m.src });
+      if (m.type === "image") e.alt = "image"; else { e.controls = true; e.preload = "metadata"; }
       box.appendChild(e);
     });
     parent.appendChild(box);
   }
 
-  function card(s, st) {
-    var c = EA.el("div", { "class": "card sample", "data-status": st, "data-index": String(s.i) });
+  // Samples arrive in the run directory's shape (docs/run-directory.md); every field may be missing or odd.
+  function card(s, st, pos) {
+    var c = EA.el("div", { "class": "card sample", "data-status": st, "data-index": String(pos) });
     var h = EA.el("h3");
-    h.appendChild(EA.el("span", null, "#" + (s.i + 1) + " · id " + s.id));
+    h.appendChild(EA.el("span", null, "#" + (pos + 1) + " · id " + show(s.id)));
     h.appendChild(EA.el("span", { "class": "badge " + st }, LABELS[st]));
     c.appendChild(h);
-    section(c, "Prompt", s.prompt);
-    media(c, s.media_in);
+    var msgs = list(s.messages).filter(function (m) { return m && typeof m === "object"; });
+    var prompt = s.prompt;
+    if (prompt === undefined || prompt === null) {
+      prompt = msgs.map(function (m) {
+        return list(m.parts).filter(function (p) { return p && p.type === "text"; }).map(function (p) { return show(p.text); }).join("");
+      }).join("\n");
+    }
+    section(c, "Prompt", prompt);
+    msgs.forEach(function (m) { media(c, m.parts); });
     section(c, "Choices", s.choices);
     section(c, "Response", s.response);
-    media(c, s.media_out);
+    media(c, s.output_parts);
     section(c, "Extracted", s.extracted);
     section(c, "Target", s.target);
-    var m = Object.keys(s.metrics || {}).sort().map(function (k) {
-      var v = s.metrics[k];
-      return k + ": " + (typeof v === "number" ? EA.fmt(v) : v === null ? "–" : v);
-    });
-    section(c, "Score", m.join("\n"));
+    var metrics = s.metrics && typeof s.metrics === "object" ? s.metrics : {};
+    section(c, "Score", Object.keys(metrics).sort().map(function (k) {
+      var v = metrics[k];
+      return k + ": " + (typeof v === "number" ? EA.fmt(v) : v === null ? "–" : show(v));
+    }).join("\n"));
     section(c, "Error", s.error);
-    (s.judge || []).forEach(function (j, n) {
-      var head = "Judge" + (s.judge.length > 1 ? " " + (n + 1) : "") + (j.model ? " (" + j.model + ")" : "");
-      section(c, head, "parsed: " + (j.parsed === null ? "–" : j.parsed) + (j.parse_error ? "\nparse error: " + j.parse_error : "") +
-        (j.rationale ? "\n\n" + j.rationale : ""));
+    var judges = list(s.judge).filter(function (j) { return j && typeof j === "object"; });
+    judges.forEach(function (j, n) {
+      var head = "Judge" + (judges.length > 1 ? " " + (n + 1) : "") + (j.judge_model ? " (" + show(j.judge_model) + ")" : "");
+      var parsed = j.parsed === null || j.parsed === undefined ? "–" : show(j.parsed);
+      section(c, head, "parsed: " + parsed + (j.parse_error ? "\nparse error: " + show(j.parse_error) : "") +
+        (j.raw_output ? "\n\n" + show(j.raw_output) : ""));
     });
     return c;
   }

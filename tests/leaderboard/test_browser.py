@@ -158,7 +158,7 @@ def test_sample_browser_filters_and_pages_through_chunks(page, site):
     assert page.locator(".sample").count() == 20
     for status, n in (("c", 600), ("i", 600), ("e", 1)):
         page.select_option("#filter", status)
-        _wait(page, f"document.querySelector('.sample') && document.querySelector('.sample').dataset.status === '{status}'")
+        _wait(page, f"(document.querySelector('.sample') || {{dataset: {{}}}}).dataset.status === '{status}'")
         assert set(page.locator(".sample").evaluate_all("els => els.map(e => e.dataset.status)")) == {status}
         assert f"({n} samples)" in page.text_content("#pageinfo")
     assert "boom <script>" in page.text_content(".sample .f-error")

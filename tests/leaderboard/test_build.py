@@ -57,10 +57,10 @@ def test_site_files_chunks_and_media(tmp_path):
     assert "1 unreadable lines skipped" in page
     # Media: the WAV is copied content-addressed; a fake PNG and a non-media file are refused.
     speech = json.loads((run_dir / "data" / "speech.0.js").read_text()[len("EA.chunk("):-3])["samples"][0]
-    wav = speech["media_out"][0]["src"]
+    wav = speech["output_parts"][0]["src"]
     assert re.fullmatch(r"\.\./\.\./media/[0-9a-f]{64}\.wav", wav)
     assert (site / wav[len("../../"):]).read_bytes()[:4] == b"RIFF"
-    assert [m.get("missing") for m in speech["media_out"][1:]] == ["media/fake.png", "/etc/hostname"]
+    assert [m.get("missing") for m in speech["output_parts"][1:]] == ["media/fake.png", "/etc/hostname"]
     assert sorted(p.suffix for p in (site / "media").iterdir()) == [".wav"]
 
 
@@ -114,3 +114,26 @@ def test_module_cli(tmp_path):
     r = subprocess.run([sys.executable, "-m", "leaderboard", str(tmp_path / "nothing"), "--out", str(out)],
                        cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "no such path" in r.stderr
+
+
+def test_hostile_names_stay_inside_the_site(tmp_path):
+    runs = tmp_path / "runs"
+    write_run(runs, "hf:/m/a", "r0", "2026-11-25T07:00:00Z",
+              {"../../evil": task_result(0.5, (0.4, 0.6), groups=("../../g",))},
+              groups={"../../g": {"tasks": ["../../evil"], "value": 0.5, "stderr": 0.05, "ci95": [0.4, 0.6]}})
+    d = next(runs.rglob("run.json")).parent
+    (d / "samples").mkdir(exist_ok=True)
+    (d / "samples" / "..%2F..%2Fevil.jsonl").write_text("")  # cannot be named like the task: it is simply absent
+    site = build_site([runs], tmp_path / "out" / "site")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["site"]
+    assert not (tmp_path / "evil.html").exists() and not (tmp_path / "out" / "g.html").exists()
+    groups = [p.name for p in site.glob("group-*.html")]
+    assert len(groups) == 1 and ".." not in groups[0]
+
+
+def test_no_tasks_with_values_still_builds(tmp_path):
+    runs = tmp_path / "runs"
+    write_run(runs, "hf:/m/a", "r0", "2026-11-25T07:00:00Z", {"img": {"skipped": "no image input", "n": 0}})
+    site = build_site([runs], tmp_path / "site")
+    assert (site / "index.html").exists()
+    assert "skipped: no image input" in next(site.rglob("runs/*/index.html")).read_text()
