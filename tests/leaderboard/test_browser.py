@@ -6,6 +6,7 @@ Skipped, with the reason shown, when Chromium or Playwright is missing: never pa
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ XSS_SCRIPT = "<script>window.__xss=1</script>"
 XSS_IMG = '<img src=x onerror="window.__xss=1">'
 XSS_LINK = '<a href="javascript:window.__xss=1">click</a> javascript:window.__xss=1'
 XSS = f"{XSS_SCRIPT} {XSS_IMG} {XSS_LINK}"
+TRICKY = 'a\u2028b\u2029c <!-- d --> */ "); window.__xss=1; // \\ é 漢字 🙂 </script>'
+
 
 
 def _runs(root: Path) -> Path:
@@ -49,6 +52,10 @@ def _runs(root: Path) -> Path:
                                                  {"type": "text", "text": "describe"}]}])]})
     write_wav(d / "media" / "tone.wav")
     write_png(d / "media" / "pic.png")
+    # Valid JSON that is awkward inside a script: raw separators, comment openers, quote breaking, non-ASCII.
+    with open(d / "samples" / "qa.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "odd", "response": TRICKY, "metrics": {"acc": None}, "correct": None},
+                           ensure_ascii=False) + "\n")
     write_run(runs, "hf:/m/beta", "20261125T080000Z-b0", "2026-11-25T08:00:00Z",
               {"qa": task_result(0.8, (0.75, 0.85)), "trivia": task_result(0.3, (0.25, 0.35))},
               groups={"text": text(0.55)}, samples={"qa": [sample(i, True) for i in range(1200)]})
@@ -162,6 +169,9 @@ def test_sample_browser_filters_and_pages_through_chunks(page, site):
         assert set(page.locator(".sample").evaluate_all("els => els.map(e => e.dataset.status)")) == {status}
         assert f"({n} samples)" in page.text_content("#pageinfo")
     assert "boom <script>" in page.text_content(".sample .f-error")
+    page.select_option("#filter", "o")
+    _wait(page, "(document.querySelector('.sample') || {dataset: {}}).dataset.status === 'o'")
+    assert page.locator(".sample .f-response").text_content() == TRICKY
     page.select_option("#filter", "all")
     page.select_option("#pagesize", "100")
     for _ in range(6):  # to samples 601-700: the second chunk file has to load
