@@ -30,11 +30,11 @@ def run_once(base_url: str, concurrency: int, n_items: int, tag: str) -> tuple[f
     adapter = load("perf-model", {"concurrency": concurrency, "max_retries": 0}, base_url=base_url)
     requests = [Request("generate", (Message.user(f"{tag} item {i}: say something"),),
                         generation=GenerationSettings(max_new_tokens=16)) for i in range(n_items)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     responses = Scheduler(cache=None).run(adapter, requests, task_version="perf")
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     errors = sum(r.error is not None for r in responses)
-    return elapsed, errors
+    return elapsed, errors, cpu
 
 
 def main() -> int:
@@ -45,24 +45,25 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = ap.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, latency {args.latency * 1000:.0f} ms, "
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs (load {load:.1f}), latency {args.latency * 1000:.0f} ms, "
           f"~{args.seconds:g} s per level; server in its own process on 127.0.0.1")
     rows = []
     with FaultServer(lifetime=600) as server:
         server.configure(latency=args.latency)
         run_once(server.base_url, 4, 8, "warm-up")  # imports, first connections
-        print(f"{'concurrency':>11} {'items':>6} {'seconds':>8} {'items/s':>8} {'limit/s':>8} {'ratio':>6} {'errors':>6}")
+        print(f"{'concurrency':>11} {'items':>6} {'seconds':>8} {'items/s':>8} {'limit/s':>8} {'ratio':>6} {'errors':>6} {'cpu ms/item':>11}")
         for c in levels:
             limit = c / args.latency
             n = max(c * 2, int(round(limit * args.seconds)))
             server.configure(latency=args.latency)
-            elapsed, errors = run_once(server.base_url, c, n, f"c{c}")
+            elapsed, errors, cpu = run_once(server.base_url, c, n, f"c{c}")
             served = len(server.log())
             rate = n / elapsed
             rows.append({"concurrency": c, "items": n, "seconds": round(elapsed, 3), "items_per_s": round(rate, 2),
                          "limit_per_s": round(limit, 2), "ratio": round(rate / limit, 4), "errors": errors,
-                         "server_requests": served})
-            print(f"{c:>11} {n:>6} {elapsed:>8.2f} {rate:>8.1f} {limit:>8.1f} {rate / limit:>6.1%} {errors:>6}")
+                         "client_cpu_ms_per_item": round(1000 * cpu / n, 2), "server_requests": served})
+            print(f"{c:>11} {n:>6} {elapsed:>8.2f} {rate:>8.1f} {limit:>8.1f} {rate / limit:>6.1%} {errors:>6} {1000 * cpu / n:>11.2f}")
             if served != n:
                 print(f"  warning: server saw {served} requests for {n} items")
     if args.json:

@@ -85,6 +85,12 @@ def test_client_errors_are_not_retried(fault):
     assert r.error.startswith("failed after 1 attempt: HTTP 400") and r.attempts == 1 and len(fault.log()) == 1
 
 
+def test_a_reply_without_text_is_an_error_not_an_empty_answer(fault):
+    fault.configure(fail_rate=1.0, fail_kinds=["empty"])
+    [r] = _adapter(fault).generate([_req("nothing")])
+    assert r.text is None and "no choices" in r.error and r.attempts == 1
+
+
 def test_backoff_grows_exponentially_without_retry_after(fault):
     fault.configure(script=["503"] * 4)
     [r] = _adapter(fault, backoff_base=0.1, backoff_max=10).generate([_req("b")])

@@ -2,7 +2,8 @@
 
 Plain asyncio + a minimal HTTP/1.1 (keep-alive) parser, so that a fault can be anything on the wire: 429 with
 Retry-After, 5xx, a hang past the client's timeout, a 200 whose JSON is cut off, a connection dropped without a
-response. Loopback only; it exits by itself after `--lifetime` seconds or when its parent process goes away.
+response, a 200 with no choices. Loopback only; it exits by itself after `--lifetime` seconds or when its parent
+process goes away.
 
 Run:  python tests/servers/fault_server.py [--lifetime 600]   (prints "FAULT_SERVER_PORT <port>", then serves)
 Control (JSON over HTTP, used by `FaultServer` below):
@@ -28,7 +29,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-FAULT_KINDS = ("400", "429", "500", "502", "503", "timeout", "malformed", "drop")
+FAULT_KINDS = ("400", "429", "500", "502", "503", "timeout", "malformed", "drop", "empty")
 DEFAULTS: dict[str, Any] = {
     "latency": 0.0, "fail_rate": 0.0, "fail_kinds": ["500"], "seed": 0, "retry_after": None, "script": [],
     "hang": 30.0, "reply": "echo", "keep_bodies": False,
@@ -151,6 +152,9 @@ async def _chat(state: State, headers: dict[str, str], raw: bytes, writer: async
     if outcome == "malformed":
         good = json.dumps(_completion(body, cfg["reply"], key)).encode()
         writer.write(_response(200, good[: len(good) // 2]))  # a 200 whose JSON is cut in half
+        return True
+    if outcome == "empty":  # well-formed JSON, but no answer in it
+        writer.write(_response(200, json.dumps({"id": "x", "object": "chat.completion", "choices": []}).encode()))
         return True
     if outcome == "timeout":
         await asyncio.sleep(cfg["hang"])
