@@ -93,7 +93,10 @@ def load_runs(paths: list[Path]) -> list[Run]:
         except (OSError, ValueError) as e:
             log.warning("skipping %s: %s", d, e)
             continue
-        model = {**(run.get("model") or {}), **(results.get("model") or {})}
+        for doc in (run, results):
+            if not isinstance(doc.get("model"), dict):
+                doc["model"] = {}
+        model = {**run["model"], **results["model"]}
         model_key = str(model.get("spec") or model.get("name") or d.parent.name)
         label = str(model.get("name") or model_key)
         run_id = str(results.get("run_id") or run.get("run_id") or d.name)
@@ -102,7 +105,10 @@ def load_runs(paths: list[Path]) -> list[Run]:
             log.warning("skipping %s: run %s was already read from another path", d, run_id)
             continue
         seen_keys.add(key)
-        tasks = results.get("tasks") or {}
+        # Shapes the summariser relies on; anything else in a hand-edited file is ignored rather than fatal.
+        tasks = results.get("tasks") if isinstance(results.get("tasks"), dict) else {}
+        if not isinstance(results.get("groups"), dict):
+            results["groups"] = {}
         runs.append(
             Run(
                 path=d,

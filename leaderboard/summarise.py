@@ -19,6 +19,10 @@ def _num(x: Any) -> float | None:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
+def _int(x: Any) -> int:
+    return int(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else 0
+
+
 def _ci(x: Any) -> list[float] | None:
     if isinstance(x, (list, tuple)) and len(x) == 2 and all(_num(v) is not None for v in x):
         return [float(x[0]), float(x[1])]
@@ -38,8 +42,8 @@ def task_cell(run: Run, task: str) -> dict[str, Any] | None:
         "v": float(m["value"]),
         "ci": _ci(m.get("ci95")),
         "se": _num(m.get("stderr")),
-        "n": int(t.get("n_scored") if t.get("n_scored") is not None else (m.get("n") or t.get("n") or 0)),
-        "err": int(t.get("n_errors") or 0),
+        "n": _int(t.get("n_scored") if t.get("n_scored") is not None else (m.get("n") or t.get("n"))),
+        "err": _int(t.get("n_errors")),
         "run": run.key,
     }
 
