@@ -50,6 +50,7 @@ def run(
     judge: Optional[str] = typer.Option(None, help="Model that judges judge-scored tasks (any model spec)."),
     judge_args: str = typer.Option("", help="Judge adapter settings as k=v,..."),
     judge_base_url: Optional[str] = typer.Option(None, help="Base URL for an openai: judge."),
+    task_option: str = typer.Option("", help="Settings read by task hooks as k=v,... (e.g. synth_count=600)."),
     bootstrap_iters: int = typer.Option(1000, help="Bootstrap resamples for 95% CIs (0 disables)."),
     config: Optional[Path] = typer.Option(None, help="YAML file of run settings (same names as these options); "
                                           "command-line options override it."),
@@ -73,8 +74,9 @@ def run(
             "seed": seed, "output": str(output), "run_id": run_id, "use_cache": not no_cache,
             "cache_path": str(cache_path) if cache_path else None, "data_dir": str(data_dir) if data_dir else None,
             "use_hub": use_hub, "base_url": base_url, "concurrency": concurrency, "judge": judge,
-            "judge_args": parse_kv_args(judge_args), "judge_base_url": judge_base_url,
+            "judge_args": parse_kv_args(judge_args, "--judge-args"), "judge_base_url": judge_base_url,
             "bootstrap_iters": bootstrap_iters, "show_progress": progress,
+            "task_options": parse_kv_args(task_option, "--task-option"),
         }
         for key, value in cli_values.items():
             # A YAML value stands unless the option was given on the command line.
@@ -97,7 +99,7 @@ def run(
     print_summary(result)
 
 
-_OPTION_OF = {"tasks": "task", "task_paths": "task_path", "use_cache": "no_cache", "show_progress": "progress"}
+_OPTION_OF = {"tasks": "task", "task_paths": "task_path", "task_options": "task_option", "use_cache": "no_cache", "show_progress": "progress"}
 
 
 def _given(ctx: typer.Context, key: str) -> bool:

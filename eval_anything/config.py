@@ -158,6 +158,7 @@ class RunConfig(Strict):
     judge: str | None = None
     judge_args: dict[str, Any] = Field(default_factory=dict)
     judge_base_url: str | None = None
+    task_options: dict[str, Any] = Field(default_factory=dict)  # read by task hooks, e.g. synth_count=600
     show_progress: bool = True
 
     @field_validator("limit")
@@ -180,7 +181,7 @@ def _is_secret(key: str) -> bool:
     return any(s in k for s in ("key", "token", "secret", "password"))
 
 
-def parse_kv_args(text: str | None) -> dict[str, Any]:
+def parse_kv_args(text: str | None, flag: str = "--model-args") -> dict[str, Any]:
     """Parse `k=v,k2=v2` with YAML scalars (so 1 -> int, true -> bool)."""
     out: dict[str, Any] = {}
     if not text:
@@ -190,7 +191,7 @@ def parse_kv_args(text: str | None) -> dict[str, Any]:
         if not item:
             continue
         if "=" not in item:
-            raise ConfigError(f"--model-args item {item!r} is not key=value (example: dtype=float32,max_length=2048)")
+            raise ConfigError(f"{flag} item {item!r} is not key=value (example: {flag} a=1,b=text)")
         k, v = item.split("=", 1)
         out[k.strip()] = yaml.safe_load(v) if v.strip() else ""
     return out

@@ -126,7 +126,8 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
     out_dir = Path(config.output).expanduser().resolve() / model_slug(config.model) / run_id
     ctx = TaskContext(data_dir=Path(config.data_dir) if config.data_dir else None, cache_dir=home_dir() / "data",
                       use_hub=config.use_hub, seed=config.seed, num_fewshot=config.num_fewshot, limit=config.limit,
-                      judge_adapter=judge_adapter, judge_spec=judge_spec, run_dir=out_dir)
+                      judge_adapter=judge_adapter, judge_spec=judge_spec, run_dir=out_dir,
+                      options=dict(config.task_options))
     outcomes: list[TaskOutcome] = []
     with Progress(enabled=config.show_progress) as progress:
         scheduler = Scheduler(cache, progress)

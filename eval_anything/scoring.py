@@ -130,11 +130,15 @@ def mean_with_uncertainty(values: Sequence[float], n_resamples: int = 1000, seed
 
 
 def macro_group(task_stats: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Unweighted mean of tasks' primary metrics; stderr assumes independent tasks: sqrt(sum se_i^2) / k."""
+    """Unweighted mean of tasks' primary metrics; stderr assumes independent tasks: sqrt(sum se_i^2) / k, and the
+    CI is the normal interval mean +/- 1.96 stderr."""
     vals = [s for s in task_stats if s.get("value") is not None]
     k = len(vals)
     if k == 0:
         return {"value": None, "stderr": None, "ci95": None, "n_tasks": 0}
+    if k == 1:  # one task: its own bootstrap interval is the better statement
+        only = vals[0]
+        return {"value": only["value"], "stderr": only.get("stderr"), "ci95": only.get("ci95"), "n_tasks": 1}
     mean = sum(s["value"] for s in vals) / k
     ses = [s.get("stderr") or 0.0 for s in vals]
     se = math.sqrt(sum(x * x for x in ses)) / k

@@ -70,9 +70,19 @@ class Task:
     def prompt_hash(self) -> str:
         """Hash of everything that shapes prompts: the spec and the hooks' source."""
         h = hashlib.sha256(canonical_json(self.spec.model_dump()).encode())
-        if self.entry.hooks_path:
-            h.update(self.entry.hooks_path.read_bytes())
+        for path in self.code_files():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
         return h.hexdigest()
+
+    def code_files(self) -> list[Path]:
+        """Python files that can shape prompts or scores: the task folder's, and a shared library in its parent
+        folder (e.g. benchmarks/synth/synthlib.py) when the parent is not itself a root of many benchmarks."""
+        d = self.entry.directory
+        files = sorted(d.glob("*.py"))
+        if not (d.parent / "task.yaml").exists() and d.parent.name != "benchmarks":
+            files += sorted(d.parent.glob("*.py"))
+        return files
 
     @property
     def version_key(self) -> str:

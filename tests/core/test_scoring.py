@@ -91,3 +91,8 @@ def test_score_generation_records_extracted_answer():
     score = score_generation(sample, Response(text="She pays 9*2 = 18 dollars.\n#### 18"), "gsm8k_number",
                              ["exact_match"])
     assert score.metrics == {"exact_match": 1.0} and score.extracted == "18"
+
+
+def test_single_task_group_keeps_the_task_interval():
+    g = macro_group([{"value": 0.5, "stderr": 0.3, "ci95": [0.0, 1.0]}])
+    assert g == {"value": 0.5, "stderr": 0.3, "ci95": [0.0, 1.0], "n_tasks": 1}
