@@ -46,13 +46,15 @@ def main() -> int:
     args = ap.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs (load {load:.1f}), latency {args.latency * 1000:.0f} ms, "
+    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs (load {load:.1f}), "
+          f"latency {args.latency * 1000:.0f} ms, "
           f"~{args.seconds:g} s per level; server in its own process on 127.0.0.1")
     rows = []
     with FaultServer(lifetime=600) as server:
         server.configure(latency=args.latency)
         run_once(server.base_url, 4, 8, "warm-up")  # imports, first connections
-        print(f"{'concurrency':>11} {'items':>6} {'seconds':>8} {'items/s':>8} {'limit/s':>8} {'ratio':>6} {'errors':>6} {'cpu ms/item':>11}")
+        print(f"{'concurrency':>11} {'items':>6} {'seconds':>8} {'items/s':>8} {'limit/s':>8} {'ratio':>6} "
+              f"{'errors':>6} {'cpu ms/item':>11}")
         for c in levels:
             limit = c / args.latency
             n = max(c * 2, int(round(limit * args.seconds)))
@@ -60,10 +62,12 @@ def main() -> int:
             elapsed, errors, cpu = run_once(server.base_url, c, n, f"c{c}")
             served = len(server.log())
             rate = n / elapsed
-            rows.append({"concurrency": c, "items": n, "seconds": round(elapsed, 3), "items_per_s": round(rate, 2),
-                         "limit_per_s": round(limit, 2), "ratio": round(rate / limit, 4), "errors": errors,
+            rows.append({"concurrency": c, "items": n, "seconds": round(elapsed, 3),
+                         "items_per_s": round(rate, 2), "limit_per_s": round(limit, 2),
+                         "ratio": round(rate / limit, 4), "errors": errors,
                          "client_cpu_ms_per_item": round(1000 * cpu / n, 2), "server_requests": served})
-            print(f"{c:>11} {n:>6} {elapsed:>8.2f} {rate:>8.1f} {limit:>8.1f} {rate / limit:>6.1%} {errors:>6} {1000 * cpu / n:>11.2f}")
+            print(f"{c:>11} {n:>6} {elapsed:>8.2f} {rate:>8.1f} {limit:>8.1f} {rate / limit:>6.1%} {errors:>6} "
+                  f"{1000 * cpu / n:>11.2f}")
             if served != n:
                 print(f"  warning: server saw {served} requests for {n} items")
     if args.json:

@@ -183,6 +183,12 @@ def test_key_never_written(fault, tmp_path, monkeypatch):
     assert a.fingerprint() == b.fingerprint()  # the key does not change outputs, so not the cache key either
 
 
+def test_credentials_in_the_base_url_are_not_recorded(fault):
+    url = f"http://user:pw-SECRET@127.0.0.1:{fault.port}/v1?key=q-SECRET"
+    a = load("fault-model", FAST, base_url=url)
+    assert "SECRET" not in repr(a) + str(a.describe()) and a.describe()["base_url"].endswith(f":{fault.port}/v1")
+
+
 def test_fingerprint_tracks_what_changes_outputs(fault):
     base = _adapter(fault).fingerprint()
     assert _adapter(fault, concurrency=3, max_retries=1).fingerprint() == base
