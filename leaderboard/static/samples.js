@@ -31,6 +31,19 @@
     return out;
   }
 
+  // The view lives in the URL hash (#filter=i&page=3&size=20) so that a link shows the same samples.
+  function readHash() {
+    var m = /^#filter=(all|c|i|e|o)&page=(\d{1,7})&size=(10|20|50|100)$/.exec(location.hash);
+    if (!m) return;
+    state.filter = m[1]; state.page = Math.max(0, +m[2] - 1); state.size = +m[3];
+    document.getElementById("filter").value = state.filter;
+    document.getElementById("pagesize").value = String(state.size);
+  }
+  function writeHash() {
+    var h = "#filter=" + state.filter + "&page=" + (state.page + 1) + "&size=" + state.size;
+    if (location.hash !== h) try { history.replaceState(null, "", h); } catch (e) { /* some hosts forbid it */ }
+  }
+
   function render() {
     var pos = positions();
     var pages = Math.max(1, Math.ceil(pos.length / state.size));
@@ -39,6 +52,7 @@
     document.getElementById("pageinfo").textContent = "page " + (state.page + 1) + " of " + pages + " (" + pos.length + " samples)";
     document.getElementById("prev").disabled = state.page === 0;
     document.getElementById("next").disabled = state.page >= pages - 1;
+    writeHash();
     var need = {};
     slice.forEach(function (p) { need[Math.floor(p / D.chunk_size)] = true; });
     var keys = Object.keys(need), left = keys.length;
@@ -128,5 +142,7 @@
   document.getElementById("pagesize").addEventListener("change", function (e) { state.size = +e.target.value; state.page = 0; render(); });
   document.getElementById("prev").addEventListener("click", function () { state.page--; render(); });
   document.getElementById("next").addEventListener("click", function () { state.page++; render(); });
+  window.addEventListener("hashchange", function () { readHash(); render(); });
+  readHash();
   render();
 })();

@@ -29,3 +29,22 @@ def write_png(path: Path, w: int = 8, h: int = 6) -> Path:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
                      + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
     return path
+
+
+def write_webm(path: Path, frames: int = 10, size: int = 32) -> Path:
+    """A one-second VP8 clip (PyAV is a core dependency; VP8 plays in every Chromium build)."""
+    import av
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as box:
+        stream = box.add_stream("libvpx", rate=frames)
+        stream.width = stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((size, size, 3), i * 20, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                box.mux(packet)
+        for packet in stream.encode():
+            box.mux(packet)
+    return path

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from lb_helpers import sample, task_result, write_run
-from lb_media import write_png, write_wav
+from lb_media import write_png, write_wav, write_webm
 
 from leaderboard import build_site
 
@@ -49,9 +49,11 @@ def _runs(root: Path) -> Path:
                   samples={"qa": qa, "speech": [sample(0, True, response=XSS, output_parts=[
                       {"type": "audio", "path": "media/tone.wav", "mime": "audio/wav"}], messages=[
                       {"role": "user", "parts": [{"type": "image", "path": "media/pic.png", "mime": "image/png"},
+                                                 {"type": "video", "path": "media/clip.webm", "mime": "video/webm"},
                                                  {"type": "text", "text": "describe"}]}])]})
     write_wav(d / "media" / "tone.wav")
     write_png(d / "media" / "pic.png")
+    write_webm(d / "media" / "clip.webm")
     # Valid JSON that is awkward inside a script: raw separators, comment openers, quote breaking, non-ASCII.
     with open(d / "samples" / "qa.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps({"id": "odd", "response": TRICKY, "metrics": {"acc": None}, "correct": None},
@@ -180,6 +182,10 @@ def test_sample_browser_filters_and_pages_through_chunks(page, site):
     idx = page.locator(".sample").evaluate_all("els => els.map(e => +e.dataset.index)")
     assert idx == list(range(600, 700))
     assert page.locator(".sample .f-response").first.text_content() == "answer 600"
+    assert page.evaluate("location.hash") == "#filter=all&page=7&size=100"
+    page.goto((site / f"runs/{run}/qa.html").as_uri() + "#filter=i&page=2&size=10")  # a shared link
+    _wait(page, "(document.querySelector('.sample') || {dataset: {}}).dataset.index === '21'")
+    assert page.locator(".sample").count() == 10 and page.input_value("#filter") == "i"
 
 
 @pytest.mark.parametrize("page", [False, True], ids=["with-csp", "csp-bypassed"], indirect=True)
@@ -205,7 +211,7 @@ def test_xss_payloads_render_as_text_and_run_nothing(page, site):
     assert page.evaluate("typeof window.__xss") == "undefined"
 
 
-def test_audio_plays_and_image_shows(page, site):
+def test_audio_video_and_image_load(page, site):
     run = _run_dir(site, "alpha", "20261125T070000Z-a1")
     _open(page, site, f"runs/{run}/speech.html")
     page.wait_for_selector(".sample audio")
@@ -214,6 +220,8 @@ def test_audio_plays_and_image_shows(page, site):
     assert re.fullmatch(r"\.\./\.\./media/[0-9a-f]{64}\.wav", page.get_attribute(".sample audio", "src"))
     _wait(page, "document.querySelector('.sample img').complete")
     assert page.evaluate("document.querySelector('.sample img').naturalWidth") == 8
+    _wait(page, "document.querySelector('.sample video').readyState >= 1")
+    assert page.evaluate("document.querySelector('.sample video').videoWidth") == 32
 
 
 def test_compare_page_shows_paired_tests(page, site):
