@@ -56,8 +56,9 @@ def _media_part(p: dict[str, Any], run_dir: Path, store: MediaStore, prefix: str
     """A media part as the page needs it: `src` (a site path) when the file was copied, else `missing`."""
     path = p.get("path")
     rel = store.add(run_dir / path) if isinstance(path, str) and path else None
-    return {"type": p["type"], "src": prefix + rel} if rel else {"type": p["type"], "missing": _text(path or p.get(
-        "sha256") or "")}
+    if rel:
+        return {"type": p["type"], "src": prefix + rel}
+    return {"type": p["type"], "missing": _text(path or p.get("sha256") or "")}
 
 
 def _parts(parts: Any, run_dir: Path, store: MediaStore, prefix: str) -> list[Any]:
