@@ -71,3 +71,62 @@ def test_retries_running_out_give_per_sample_errors_not_a_crash(fault, tmp_path)
     records = [json.loads(x) for x in (res.run_dir / "samples" / "gsm8k_mini.jsonl").read_text().splitlines()]
     assert len(records) == 3
     assert all("gave up after 3 attempts: HTTP 503" in json.dumps(r) for r in records)
+
+
+TASK_YAML = """\
+name: api_media_echo
+kind: generate
+modalities:
+  input: [text, image, audio, video]
+dataset:
+  path: json
+  data_files:
+    test: data.jsonl
+  split: test
+prompt:
+  template: "{{ question }}"
+  target: expected
+generation:
+  max_new_tokens: 16
+metric:
+  primary: exact_match
+"""
+HOOKS = """\
+from eval_anything.media import media_part
+from eval_anything.types import Message, Sample
+
+
+def doc_to_sample(task, row, index, ctx):
+    parts = [media_part(task.entry.directory / name, missing_ok=True) for name in row["media"]]
+    return Sample(id=str(index), messages=(Message.user(*parts, row["question"]),), target=row["expected"])
+"""
+
+
+def test_every_modality_through_the_runner(fault, tmp_path, media):
+    """A generation task whose samples carry images, audio and video: the server replies with what it received."""
+    import shutil
+
+    task_dir = tmp_path / "tasks" / "api_media_echo"
+    task_dir.mkdir(parents=True)
+    for key, name in (("red", "red.png"), ("tone", "tone.wav"), ("video", "move.mp4"), ("corrupt_image", "bad.png")):
+        shutil.copy(media[key], task_dir / name)
+    rows = [(["red.png"], "image_url=1"), (["tone.wav"], "input_audio=1"), (["move.mp4"], "image_url=3"),
+            (["red.png", "tone.wav", "move.mp4"], "image_url=4 input_audio=1"), ([], "none"),
+            (["bad.png"], "unreachable")]
+    (task_dir / "data.jsonl").write_text("".join(
+        json.dumps({"question": "what did you get?", "media": m, "expected": e}) + "\n" for m, e in rows))
+    (task_dir / "task.yaml").write_text(TASK_YAML)
+    (task_dir / "hooks.py").write_text(HOOKS)
+    fault.configure(reply="parts", fail_rate=0.2, seed=1, fail_kinds=["500", "drop"])
+    res = eval_anything.evaluate(
+        "openai:fault-model", tasks=["api_media_echo"], task_paths=[str(tmp_path / "tasks")],
+        output=str(tmp_path / "runs"), base_url=fault.base_url, show_progress=False, use_cache=False,
+        model_args={"modalities": "text,image,audio,video", "num_frames": 3, "backoff_base": 0.01})
+    t = res.results["tasks"]["api_media_echo"]
+    assert t["n"] == 6 and t["n_errors"] == 1, t
+    assert t["metrics"]["exact_match"]["value"] == 1.0  # all five good samples: the server got exactly those parts
+    records = [json.loads(x) for x in (res.run_dir / "samples" / "api_media_echo.jsonl").read_text().splitlines()]
+    errors = [r["error"] for r in records if r["error"]]
+    assert len(records) == 6 and len(errors) == 1
+    assert "cannot read image file" in errors[0] and str(tmp_path / "tasks" / "api_media_echo" / "bad.png") in errors[0]
+    assert len([e for e in fault.log() if e["outcome"] == "ok"]) == 5  # the corrupt sample never reached the server

@@ -8,7 +8,8 @@ process goes away.
 Run:  python tests/servers/fault_server.py [--lifetime 600]   (prints "FAULT_SERVER_PORT <port>", then serves)
 Control (JSON over HTTP, used by `FaultServer` below):
   POST /_config  {latency, fail_rate, fail_kinds, seed, retry_after, script, hang, reply, keep_bodies}
-                 replaces the config and clears the log
+                 replaces the config and clears the log; reply: "echo" (the last user text), "parts" (counts of
+                 the media parts received), or a fixed text
   GET  /_log     {"requests": [...]}: one entry per chat request: key (hash of the messages), attempt (how many
                  times that key was seen), outcome, timing, auth header, model, max_tokens, body if keep_bodies
 Faults: `script` applies to chat requests in arrival order ("ok" = none); after it, a request fails with
@@ -93,7 +94,13 @@ def _media_counts(messages: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _completion(body: dict[str, Any], reply: str, key: str) -> dict[str, Any]:
-    text = f"echo: {_last_user_text(body.get('messages', []))}" if reply == "echo" else reply
+    if reply == "echo":
+        text = f"echo: {_last_user_text(body.get('messages', []))}"
+    elif reply == "parts":  # which content parts arrived, e.g. "image_url=4 input_audio=1"
+        counts = _media_counts(body.get("messages", []))
+        text = " ".join(f"{k}={v}" for k, v in sorted(counts.items()) if k != "text") or "none"
+    else:
+        text = reply
     words = text.split()
     max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
     finish = "stop"
