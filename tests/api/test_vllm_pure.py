@@ -66,3 +66,60 @@ def test_without_vllm_a_config_error_says_how_to_install():
 def test_base_url_points_to_the_openai_adapter():
     with pytest.raises(ConfigError, match="--model openai:/m --base-url"):
         load("/m", {}, base_url="http://127.0.0.1:8000/v1")
+
+
+class _FakeLLM:
+    """Stands in for vllm.LLM: records what the adapter hands it; answers from the tiny model's tokenizer."""
+
+    def __init__(self, tokenizer, **engine):
+        self.engine, self.tok, self.chats = engine, tokenizer, []
+
+    def get_tokenizer(self):
+        return self.tok
+
+    def chat(self, conversations, sampling_params, use_tqdm):
+        self.chats.append((conversations, sampling_params))
+        out = []
+        for conv in conversations:
+            content = conv[-1]["content"]
+            n = 1 if isinstance(content, str) else len(content)
+            out.append(SimpleNamespace(prompt_token_ids=[1, 2, 3],
+                                       outputs=[SimpleNamespace(text=f"{n} parts STOP x", token_ids=[5, 6])]))
+        return out
+
+    def generate(self, prompts, sampling_params, use_tqdm):
+        # Every prompt token gets logprob -1 and rank 1 except token ids >= 300 (rank 2).
+        return [SimpleNamespace(prompt_token_ids=p["prompt_token_ids"],
+                                prompt_logprobs=[None] + [{t: _lp(-1.0, 1 if t < 300 else 2)}
+                                                          for t in p["prompt_token_ids"][1:]]) for p in prompts]
+
+
+def test_adapter_glue_with_a_stand_in_engine(monkeypatch, tmp_path):
+    import sys
+
+    from eval_anything.models.default_model import build_tokenizer
+    from eval_anything.types import Message, Part, Request
+
+    tok = build_tokenizer()
+    fake = SimpleNamespace(__version__="0.0-test", SamplingParams=lambda **kw: kw,
+                           LLM=lambda **kw: _FakeLLM(tok, **kw))
+    monkeypatch.setitem(sys.modules, "vllm", fake)
+    a = load_model(f"vllm:{tmp_path}", {"modalities": "text,image", "dtype": "float16"})
+    assert a.llm.engine == {"model": str(tmp_path), "dtype": "float16"} and a.capabilities.loglikelihood
+    img = tmp_path / "x.png"
+    __import__("PIL.Image").Image.new("RGB", (8, 8), "red").save(img)
+    g = GenerationSettings(max_new_tokens=4, stop=("STOP",))
+    reqs = [Request("generate", (Message.user("hi"),), generation=g),
+            Request("generate", (Message.user(Part(type="image", path=str(tmp_path / "gone.png"), sha256="0")),)),
+            Request("generate", (Message.user("see", Part(type="image", path=str(img), sha256="1")),), generation=g),
+            Request("generate", (Message.user("hear", Part(type="audio", path=str(img), sha256="2")),))]
+    out = a.generate(reqs)
+    assert [r.text for r in out] == ["1 parts ", None, "2 parts ", None]  # order kept, stop applied
+    assert "gone.png" in out[1].error and "does not take audio" in out[3].error
+    [(convs, params)] = a.llm.chats
+    assert len(convs) == 2 and params[0]["max_tokens"] == 4 and params[0]["stop"] == ["STOP"]
+    ll = a.loglikelihood([Request("loglikelihood", (Message.user("q"),), continuation=" yes", context_text="Q: x A:"),
+                          Request("loglikelihood", (Message.user("q", Part(type="image", path=str(img))),),
+                                  continuation=" no")])
+    n_cont = len(tok("Q: x A: yes")["input_ids"]) - len(tok("Q: x A:")["input_ids"])
+    assert n_cont >= 1 and ll[0].logprob == pytest.approx(-1.0 * n_cont) and "media" in ll[1].error
