@@ -160,6 +160,19 @@ def test_overview_sorts_and_switches_views(page, site):
     assert page.locator('#board th[data-key="t:qa"]').count() == 0
 
 
+def test_every_page_works_offline_from_file_urls(page, site):
+    """Each page opens from file:// with the network off, shows its content and makes no other request (the
+    fixture fails the test on any non-file request or script error)."""
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 10
+    for path in pages:
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        assert page.locator("main h1").count() == 1, path
+        if path.parent.parent.name == "runs" and path.name != "index.html":
+            page.wait_for_selector(".sample")  # the chunk script loaded from disk
+
+
 def test_sample_browser_filters_and_pages_through_chunks(page, site):
     run = _run_dir(site, "alpha", "20261125T070000Z-a1")
     _open(page, site, f"runs/{run}/qa.html")
