@@ -69,7 +69,7 @@ def _build_into(tmp: Path, runs: list, all_runs: bool) -> None:
     site.overview(sample_pages)
     for col in summary["columns"]:
         if col["kind"] == "group":
-            site.group(col)
+            site.group(col, sample_pages)
     for run in runs:
         bad = {t: infos[(run.key, t)].bad_lines for t in run.tasks if (run.key, t) in infos}
         site.run_page(run, sample_pages.get(run.key, {}), bad)

@@ -80,13 +80,13 @@ class Site:
                 "default_view": self.default_view, "pages": sample_pages}
         self._write("index.html", "overview.html", title="Leaderboard", data=data, chart_data=chart, chart_col=col)
 
-    def group(self, col: dict[str, Any]) -> None:
+    def group(self, col: dict[str, Any], sample_pages: dict[str, dict[str, str]]) -> None:
         rows = [r for r in self.summary["views"]["latest"] if col["key"] in r["cells"]]
         rows.sort(key=lambda r: ((r["cells"][col["key"]]["rank"][0]), -r["cells"][col["key"]]["v"]
                                  if col["hib"] else r["cells"][col["key"]]["v"], r["label"]))
         members = [c for c in self.summary["columns"] if c["kind"] == "task" and c["name"] in col["tasks"]]
         self._write(f"group-{col['slug']}.html", "group.html", title=f"Group: {col['name']}", col=col, rows=rows,
-                    members=members, chart_data=bar_chart(rows, col["key"], col["hib"]))
+                    members=members, pages=sample_pages, chart_data=bar_chart(rows, col["key"], col["hib"]))
 
     def run_page(self, run: Any, sample_pages: dict[str, str], bad_lines: dict[str, int]) -> None:
         self._write(f"runs/{run.key}/index.html", "run.html", title=f"Run {run.run_id}", run=run,

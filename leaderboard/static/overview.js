@@ -25,7 +25,9 @@
     tr.querySelectorAll("th").forEach(function (th) {
       var k = th.getAttribute("data-key");
       if (k === state.sort) th.setAttribute("aria-sort", state.desc ? "descending" : "ascending");
+      th.tabIndex = 0;  // sortable from the keyboard too
       th.addEventListener("click", function () { sortBy(k); });
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sortBy(k); } });
     });
     var thead = document.querySelector("#board thead");
     thead.textContent = "";
