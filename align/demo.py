@@ -69,13 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     base_run = next(r for cb in trainer.callback_handler.callbacks for r in getattr(cb, "history", []) if r.step == 0)
     base_results = json.loads((base_run.run_dir / "results.json").read_text())
 
-    from leaderboard.build import build_site
-
-    site = build_site([runs], out / "site")
     b, t = _stat(base_results), _stat(trained.results)
+    site = out / "site"
     summary = {"base": b, "trained": t, "curve": curve, "ci_disjoint": b["ci95"][1] < t["ci95"][0],
                "runs": str(runs), "site": str(site / "index.html")}
-    (out / "demo_summary.json").write_text(json.dumps(summary, indent=2))
+    (out / "demo_summary.json").write_text(json.dumps(summary, indent=2))  # the numbers, even if the site fails
+
+    from leaderboard.build import build_site
+
+    build_site([runs], site)
     print(f"synth_text held-out accuracy (n={t['n']}):")
     print(f"  base     {b['acc']:.3f}  95% CI [{b['ci95'][0]:.3f}, {b['ci95'][1]:.3f}]")
     print(f"  trained  {t['acc']:.3f}  95% CI [{t['ci95'][0]:.3f}, {t['ci95'][1]:.3f}]")

@@ -62,6 +62,15 @@ def test_reward_model_learns_pairs_and_scores_them(tiny_llama, pairs_file, tmp_p
     good = score([r["prompt"] for r in rows], [r["chosen"] for r in rows], rows)
     bad = score([r["prompt"] for r in rows], [r["rejected"] for r in rows], rows)
     assert all(g > b for g, b in zip(good, bad))
+    # the same checkpoint serves as the harness's reward-model judge (`--judge rm:PATH`)
+    from eval_anything.types import Message, Request
+    from judges.reward_model import RewardModelAdapter
+
+    judge = RewardModelAdapter.from_path(str(out))
+    reqs = [Request(kind="judge", messages=(Message.user(r["prompt"]), Message.assistant(r[k])))
+            for r in rows[:2] for k in ("chosen", "rejected")]
+    judged = [float(x.text) for x in judge.generate(reqs)]
+    assert judged[0] > judged[1] and judged[2] > judged[3]
 
 
 def test_align_anything_rows_normalise():
