@@ -94,8 +94,14 @@ def build_columns(runs: list[Run]) -> list[dict[str, Any]]:
 
 
 def _latest_row(model_runs: list[Run], columns: list[dict[str, Any]]) -> dict[str, Any]:
-    """One model's row: each task from the newest run that scored it; groups recomputed when runs are mixed."""
+    """One model's row: each task from the newest run that scored it.
+
+    A group covers every member task (over all the model's runs) that has a cell in the row. When all those cells
+    come from one run whose stored group has exactly those members, that stored group is used; otherwise the group
+    is recomputed from the cells with the contract's formula, so a group always agrees with the tasks beside it.
+    """
     cells: dict[str, dict[str, Any]] = {}
+    by_key = {r.key: r for r in model_runs}
     for col in columns:
         if col["kind"] == "task":
             for r in reversed(model_runs):
@@ -106,14 +112,19 @@ def _latest_row(model_runs: list[Run], columns: list[dict[str, Any]]) -> dict[st
     for col in columns:
         if col["kind"] != "group":
             continue
-        source = next((c for r in reversed(model_runs) if (c := group_cell(r, col["name"]))), None)
-        if source is None:
+        stored = {r.key: c for r in model_runs if (c := group_cell(r, col["name"]))}
+        if not stored:
             continue
-        members = [m for m in source["tasks"] if f"t:{m}" in cells]
-        src_run = next(r for r in model_runs if r.key == source["run"])
-        same = all(cells[f"t:{m}"]["run"] == source["run"] for m in members) and set(members) == {
-            m for m in source["tasks"] if task_cell(src_run, m)}
-        if same or not members:
+        members = sorted({m for c in stored.values() for m in c["tasks"] if f"t:{m}" in cells})
+        from_runs = {cells[f"t:{m}"]["run"] for m in members}
+        if not members:  # the group's tasks have no cells (say, no primary metric): show it as stored
+            source = stored[next(r.key for r in reversed(model_runs) if r.key in stored)]
+        elif len(from_runs) == 1 and (run := from_runs.pop()) in stored and set(members) == {
+                m for m in stored[run]["tasks"] if task_cell(by_key[run], m)}:  # listed but skipped: not a member
+            source = stored[run]
+        else:
+            source = None
+        if source is not None:
             cells[col["key"]] = {k: v for k, v in source.items() if k != "tasks"}
             continue
         g = group_mean([cells[f"t:{m}"]["v"] for m in members], [cells[f"t:{m}"]["se"] for m in members])

@@ -88,9 +88,10 @@ def test_latest_view_takes_newest_run_per_task_and_recomputes_mixed_groups(tmp_p
     assert alpha["cells"]["t:mmlu_mini"]["run"].endswith("20261125T080000Z-a1")
     assert alpha["cells"]["t:arc_mini"]["v"] == 0.2  # skipped in the newest run: the older one counts
     assert alpha["cells"]["t:arc_mini"]["run"].endswith("20261125T070000Z-a0")
-    # The text group mixes runs, so it is recomputed from the members the newest group lists (mmlu_mini only)
-    # ... which is the stored group of the newest run: 0.7.
-    assert alpha["cells"]["g:text"]["v"] == pytest.approx(0.7)
+    # The text group now mixes runs (mmlu 0.7 se 0.03 from a1, arc 0.2 se 0.04 from a0), so it is recomputed:
+    # mean 0.45, se sqrt(0.03^2 + 0.04^2) / 2 = 0.025, CI 0.45 +/- 0.049.
+    assert alpha["cells"]["g:text"]["v"] == pytest.approx(0.45)
+    assert alpha["cells"]["g:text"]["ci"] == pytest.approx([0.401, 0.499])
     # beta's groups come straight from its single run.
     assert beta["cells"]["g:text"] == {"v": 0.275, "ci": [0.206, 0.344], "se": 0.035,
                                        "run": beta["runs"][0], "rank": [2, 2]}
@@ -144,3 +145,11 @@ def test_runs_with_broken_json_are_skipped(tmp_path):
     runs = load_runs([tmp_path])
     assert [r.model_key for r in runs] == ["hf:/m/a"]
     assert math.isclose(summarise(runs)["views"]["latest"][0]["cells"]["t:t"]["v"], 0.5)
+
+
+def test_stored_group_kept_when_it_lists_a_task_the_run_skipped(tmp_path):
+    write_run(tmp_path, "hf:/m/a", "r0", T0, {"t1": task_result(0.6, (0.5, 0.7), stderr=0.05),
+                                              "img": skipped_task()},
+              groups={"all_modality": {"tasks": ["img", "t1"], "value": 0.6, "stderr": 0.05, "ci95": [0.5, 0.7]}})
+    (row,) = summarise(load_runs([tmp_path]))["views"]["latest"]
+    assert row["cells"]["g:all_modality"]["v"] == 0.6 and "note" not in row["cells"]["g:all_modality"]
