@@ -62,8 +62,12 @@ def run(argv: list[str]):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or "-h" in argv or "--help" in argv:
+        print(USAGE)
+        return 0 if argv else 2
     try:
-        out = run(list(sys.argv[1:] if argv is None else argv))
+        out = run(argv)
     except ConfigError as e:
         print(f"align: error: {e}", file=sys.stderr)
         return 2

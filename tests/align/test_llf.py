@@ -77,3 +77,13 @@ def test_llf_image_text_end_to_end(tiny_llava, tmp_path):
     LLFPipeline(_cfg(tiny_llava, tmp_path, fb, pr, "image-text"), on_stage=seen.append).run()
     pairs = _check(tmp_path, None, seen)
     assert all(p["images"] == [str(img.resolve())] for p in pairs)
+    # the trained policy is a normal checkpoint for the harness's hf adapter, and DPO moved its weights
+    import torch
+
+    from eval_anything.registry import load_model
+
+    adapter = load_model(f"hf:{tmp_path / 'llf' / 'policy'}")
+    assert "image" in adapter.capabilities.input_modalities
+    base = load_model(f"hf:{tiny_llava}")
+    assert any(not torch.equal(a, b) for a, b in zip(adapter.model.state_dict().values(),
+                                                     base.model.state_dict().values()))
