@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import multiprocessing
+import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from leaderboard.compare import compare_models
-from leaderboard.discover import load_runs
+from leaderboard.discover import load_runs, safe_name
 from leaderboard.media import MediaStore
 from leaderboard.render import Site
 from leaderboard.samples import TaskSamples, process_task
@@ -117,12 +117,8 @@ def _process_samples(jobs: list[tuple]) -> list[TaskSamples]:
 
 
 def _slug(summary: dict, task: str) -> str:
-    for c in summary["columns"]:
-        if c["kind"] == "task" and c["name"] == task:
-            return c["slug"]
-    from leaderboard.discover import safe_name
-
-    return safe_name(task)
+    """The task's file name: its column's slug (tasks skipped everywhere have no column, yet may have samples)."""
+    return next((c["slug"] for c in summary["columns"] if c["kind"] == "task" and c["name"] == task), safe_name(task))
 
 
 def _check_replaceable(out: Path) -> None:
