@@ -137,3 +137,12 @@ def test_no_tasks_with_values_still_builds(tmp_path):
     site = build_site([runs], tmp_path / "site")
     assert (site / "index.html").exists()
     assert "skipped: no image input" in next(site.rglob("runs/*/index.html")).read_text()
+
+
+def test_perf_script_runs_small(tmp_path):
+    """perf/leaderboard_build.py stays runnable (the full 20 x 12 x 2,000 case is run by hand: see its docstring)."""
+    r = subprocess.run([sys.executable, "perf/leaderboard_build.py", "--runs", "3", "--tasks", "4", "--samples", "50",
+                        "--keep", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "build:" in r.stdout and "bar: < 30 s   OK" in r.stdout
+    assert (tmp_path / "site" / "index.html").exists()
