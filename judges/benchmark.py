@@ -26,10 +26,17 @@ def response_error(responses: Sequence[Response]) -> str | None:
     return next((r.error for r in responses if r.error), None)
 
 
+def judge_env(task: Any, ctx: Any) -> JudgeEnv | None:
+    """The run's judge with the task's `judge.max_new_tokens` (default 512), or None without --judge."""
+    cfg = getattr(getattr(task, "spec", None), "judge", None) or {}
+    return JudgeEnv.from_context(ctx, max_new_tokens=int(cfg.get("max_new_tokens", 512)))
+
+
 def judge_scores(judge: Judge, items: Sequence[JudgeItem], responses: Sequence[Sequence[Response]], ctx: Any,
-                 metric: str, transform: Callable[[float], float] | None = None, needs_env: bool = True) -> list[Score]:
+                 metric: str, transform: Callable[[float], float] | None = None, needs_env: bool = True,
+                 task: Any = None) -> list[Score]:
     """Judge every item whose model call succeeded; a failed model call or a missing judge is that Score's error."""
-    env = JudgeEnv.from_context(ctx)
+    env = judge_env(task, ctx)
     scores: list[Score | None] = [None] * len(items)
     todo = []
     for k, (it, resp) in enumerate(zip(items, responses)):

@@ -39,7 +39,7 @@ def score_batch(task, samples, responses, ctx):
         lo, hi = cfg.get("scale", [1, 10])
         items = [JudgeItem(id=s.id, prompt=s.messages[-1].text, response=r[0].text if r else None)
                  for s, r in zip(samples, responses)]
-        return judge_scores(PointwiseJudge(template, lo=lo, hi=hi), items, responses, ctx, "score")
+        return judge_scores(PointwiseJudge(template, lo=lo, hi=hi), items, responses, ctx, "score", task=task)
     scores: list[Score | None] = [None] * len(samples)
     keep, items = [], []
     for k, (s, r) in enumerate(zip(samples, responses)):
@@ -60,7 +60,7 @@ def score_batch(task, samples, responses, ctx):
         judge = PointwiseJudge(template, lo=lo, hi=hi)
     else:
         judge = TifaJudge(template, correct=float(cfg.get("correct", 10)))
-    judged = judge_scores(judge, items, [responses[k] for k in keep], ctx, "score")
+    judged = judge_scores(judge, items, [responses[k] for k in keep], ctx, "score", task=task)
     for k, sc in zip(keep, judged):
         scores[k] = sc
     return scores

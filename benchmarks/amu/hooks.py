@@ -37,7 +37,7 @@ def score_batch(task, samples, responses, ctx):
     items = [JudgeItem(id=s.id, prompt=s.messages[-1].text, response=r[0].text if r else None,
                        variables={"dimension": s.metadata["dimension"], "references": _references(s.metadata["row"])})
              for s, r in zip(samples, responses)]
-    return judge_scores(judge, items, responses, ctx, metric="score")
+    return judge_scores(judge, items, responses, ctx, metric="score", task=task)
 
 
 def aggregate(task, samples, scores):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from eval_anything.types import Message, Sample, Score
 from judges.allmodality import PAIRS, pair_alphas, parse_structured_answer, s_amg_item
-from judges.base import NEEDS_JUDGE, JudgeEnv, JudgeItem
-from judges.benchmark import parse_failure_count, response_error
+from judges.base import NEEDS_JUDGE, JudgeItem
+from judges.benchmark import judge_env, parse_failure_count, response_error
 from judges.llm import PointwiseJudge
 from judges.reward_model import RewardModelAdapter, RewardModelJudge
 
@@ -49,7 +49,7 @@ def _describe(m: str, out: dict) -> str:
 def score_batch(task, samples, responses, ctx):
     cfg = task.spec.judge or {}
     lo, hi = cfg.get("scale", [1, 10])
-    env = JudgeEnv.from_context(ctx)
+    env = judge_env(task, ctx)
     rm = env is not None and isinstance(env.adapter, RewardModelAdapter)
     plans, if_items, pair_items = [], {"t": [], "i": [], "a": []}, []
     for s, resp in zip(samples, responses):

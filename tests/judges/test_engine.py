@@ -55,6 +55,7 @@ def test_judge_calls_are_cached(tmp_path):
         scores = task.score_all(samples, responses, ctx)
         assert [s.metrics["score"] for s in scores] == [8.0] * len(samples)
         assert len(judge.calls) == len(samples)  # the second run is served from the cache
+    assert judge.calls[0].generation.max_new_tokens == 256 and judge.calls[0].kind == "judge"  # from amu's task.yaml
     assert ctx.scheduler.stats["cache_hits"] == len(samples) and ctx.scheduler.stats["computed"] == 0
 
 
