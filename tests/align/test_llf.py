@@ -87,3 +87,21 @@ def test_llf_image_text_end_to_end(tiny_llava, tmp_path):
     base = load_model(f"hf:{tiny_llava}")
     assert any(not torch.equal(a, b) for a, b in zip(adapter.model.state_dict().values(),
                                                      base.model.state_dict().values()))
+
+
+def test_llf_rm_ppo_ending(tiny_llama, tmp_path):
+    """final: rm_ppo trains a reward model on the LLF pairs, then PPO with it as the reward."""
+    from align.llf import LLFPipeline
+
+    fb, pr = _data(tmp_path)
+    cfg = load_config("llf", None, [
+        ("model.path", str(tiny_llama)), ("llf.output_dir", str(tmp_path / "llf")),
+        ("llf.feedback_data.path", str(fb)), ("llf.prompts.path", str(pr)), ("llf.max_new_tokens", "8"),
+        ("llf.final", "rm_ppo"), ("feedback_train.output_dir", str(tmp_path / "fb")),
+        ("feedback_train.max_steps", "2"), ("train.output_dir", str(tmp_path / "t")), ("train.max_steps", "2"),
+        ("train.per_device_train_batch_size", "4"), ("ppo.total_steps", "2"), ("ppo.rollout_batch_size", "4"),
+        ("ppo.mini_batch_size", "4"), ("ppo.max_new_tokens", "4")])
+    LLFPipeline(cfg, on_stage=lambda s: None).run()
+    out = tmp_path / "llf"
+    assert (out / "reward_model" / "config.json").exists()
+    assert (out / "policy" / "config.json").exists() and (out / "policy" / "value_head.pt").exists()

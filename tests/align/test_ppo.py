@@ -80,3 +80,24 @@ def test_ppo_audio_text_policy_runs(tiny_qwen2_audio, tmp_path):
     assert "input_features" in encode_prompts(tr.processor, items).media  # the audio reaches the model
     hist = tr.train()
     assert hist[0]["kl/mean"] == 0.0 and hist[0]["policy/clipfrac_first"] == 0.0
+
+
+def test_ppo_task_reward_scores_generated_answers(tiny_llama, tmp_path):
+    """reward.kind task: synth_text items as prompts, 1 when the reply starts with the gold choice."""
+    from align.config import DataSpec, RewardSpec
+    from align.data import load_items
+    from align.ppo.rewards import build_reward
+    from align.ppo.trainer import PPOTrainer
+
+    items = load_items(DataSpec(task="synth_text", split="train", chat=False, limit=4))
+    fn = build_reward(RewardSpec(kind="task", task="synth_text"))
+    golds = [it.extra["sample"].choices[it.extra["sample"].target] for it in items]
+    wrong = [c for c in items[0].extra["sample"].choices if c != golds[0]][0]
+    assert fn([""] * 4, [f" {g} because" for g in golds], items) == [1.0] * 4
+    assert fn([""], [wrong], items[:1]) == [0.0]
+    cfg = _cfg(tiny_llama, tmp_path, **{"data.task": "synth_text", "data.path": "null", "data.chat": "false",
+                                        "data.limit": "8", "reward.kind": "task", "reward.task": "synth_text",
+                                        "ppo.total_steps": "1", "ppo.rollout_batch_size": "4",
+                                        "ppo.mini_batch_size": "4", "ppo.max_new_tokens": "3"})
+    hist = PPOTrainer(cfg).train()
+    assert hist[0]["reward/mean"] in (0.0, 0.25, 0.5, 0.75, 1.0)
