@@ -104,3 +104,20 @@ def test_s_amg_formula_directly():
     assert s_amg_item("ta", sel, s_m, s_pair) == pytest.approx(0.5 * 0.2 * 1.0 * 1.0)  # 0.1
     assert s_amg_item("tia", sel, s_m, s_pair) == pytest.approx(0.5 * 0.1 * (1.5 * 0.5 + 1.0 * 1.0 + 0.5 * 1.0))
     assert s_amg_item("t", sel, s_m, s_pair) == 0.0
+
+
+def test_amu_overall_is_the_unweighted_mean_of_dimensions():
+    task, by_id = _task("amu")
+    per_dim = {"perception": "Score: 8", "reasoning": "[[6]]", "instruction-following": '{"score": 4}', "safety": "2/10"}
+
+    def rule(req):
+        text = req.messages[-1].text
+        return next(v for d, v in per_dim.items() if f"Evaluation dimension: {d}." in text)
+
+    samples = [by_id["amu-01"], by_id["amu-04"], by_id["amu-05"], by_id["amu-06"]]  # 1 perception, 3 reasoning
+    ctx = TaskContext(judge_adapter=RuleAdapter(rule=rule, tag="dims"), judge_spec="dims", scheduler=Scheduler())
+    scores = task.score_all(samples, [[Response(text="an answer")]] * 4, ctx)
+    assert [s.metrics["score"] for s in scores] == [8.0, 6.0, 6.0, 6.0]
+    extra = task.aggregate_extra(samples, scores)
+    assert extra["perception"] == 8.0 and extra["reasoning"] == 6.0 and extra["safety"] is None
+    assert extra["overall"] == 7.0  # (8 + 6) / 2, not the item mean 6.5
