@@ -3,7 +3,8 @@ model: its adapter is not even loaded. The new run directory links to the first 
 
 Samples are rebuilt from the task definitions (same data settings as the first run) and matched by id to the saved
 responses; every task is rescored from those responses (deterministic metrics give the same numbers, judge-scored
-tasks get the new judge's), so results.json is complete and comparable.
+tasks get the new judge's), so results.json is complete and comparable. Tasks the first run skipped stay skipped:
+the model never answered them, and rescoring never asks it.
 """
 
 from __future__ import annotations
