@@ -3,5 +3,3 @@
 Entry points: `align <algorithm> --config FILE.yaml` or `python -m align ...`; see docs/align.md.
 Heavy libraries (torch, transformers, trl) are imported inside the functions that need them.
 """
-
-__all__ = ["config", "data", "models"]

@@ -141,7 +141,7 @@ def load_items(spec: DataSpec) -> list[Item]:
     return [normalise(r, spec, i) for i, r in enumerate(load_rows(spec))]
 
 
-def _open_image(x: Any):
+def open_image(x: Any):
     if isinstance(x, str):
         from PIL import Image
 
@@ -159,7 +159,7 @@ def _answer(text: str, chat: bool) -> Any:
 
 def _with_media(row: dict, item: Item) -> dict:
     if item.images:
-        row["images"] = [_open_image(i) for i in item.images]
+        row["images"] = [open_image(i) for i in item.images]
     return row
 
 

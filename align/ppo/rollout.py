@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import torch
 import torch.nn.functional as F
 
-from align.data import Item, _open_image
+from align.data import Item, open_image
 from align.models import tokenizer_of
 
 
@@ -43,7 +43,7 @@ def encode_prompts(processor, items: Sequence[Item], chat: bool = True) -> Batch
     texts = [render_prompt(processor, it, chat) for it in items]
     kwargs: dict[str, Any] = dict(return_tensors="pt", padding=True)
     if any(it.images for it in items):
-        kwargs["images"] = [[_open_image(i) for i in it.images] for it in items]
+        kwargs["images"] = [[open_image(i) for i in it.images] for it in items]
     if any(it.audios for it in items):
         from align.audio import load_audios
 

@@ -52,6 +52,7 @@ class PolicyWithValue(torch.nn.Module):
 class PPOTrainer:
     def __init__(self, cfg: PPOConfig, model=None, processor=None, ref_model=None, reward_fn: RewardFn | None = None,
                  items: Sequence[Item] | None = None, callbacks: Sequence = ()) -> None:
+        from accelerate import Accelerator
         from transformers import TrainerControl, TrainerState, TrainingArguments
         from transformers.trainer_callback import CallbackHandler, DefaultFlowCallback
 
@@ -69,8 +70,6 @@ class PPOTrainer:
         torch.nn.init.zeros_(self.value_head.bias)
         self.reward_fn = reward_fn or build_reward(cfg.reward, cfg.data.task_paths)
         self.items = list(items if items is not None else load_items(cfg.data))
-        from accelerate import Accelerator
-
         self.args = TrainingArguments(**common_training_args(cfg.train))  # before Accelerator: it resets the state
 
         # Under `accelerate launch` this wraps the policy for DDP/FSDP/DeepSpeed; in one CPU process it is a no-op.
