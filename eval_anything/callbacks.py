@@ -7,7 +7,9 @@ name `<model_name>@step-<N>`, so the leaderboard shows one row per checkpoint: t
 the trainer's loggers through `trainer.log` when the callback is attached to a trainer, and are kept in
 `history` either way.
 
-Works with TRL's trainers (anything built on `transformers.Trainer`) and with `align.ppo`'s trainer.
+Works with TRL's trainers (anything built on `transformers.Trainer`) and with `align.ppo`'s trainer. Under
+multi-process training only rank 0 evaluates; with sharded weights (FSDP, ZeRO-3) use mode="subprocess", which
+reads the full checkpoint from disk instead of the rank's shard.
 """
 
 from __future__ import annotations
@@ -77,10 +79,12 @@ class EvalCallback(TrainerCallback):
 
     # ----- events -----------------------------------------------------------------------------------------------
     def on_train_begin(self, args, state, control, model=None, processing_class=None, **kwargs):
-        if self.at_start and state.global_step == 0:
+        if self.at_start and state.global_step == 0 and state.is_world_process_zero:
             self._evaluate_live(0, model, processing_class, state)
 
     def on_save(self, args, state, control, model=None, processing_class=None, **kwargs):
+        if not state.is_world_process_zero:  # one evaluation per checkpoint, not one per rank
+            return
         step = state.global_step
         if self.mode == "subprocess":
             ckpt = Path(args.output_dir) / f"checkpoint-{step}"

@@ -80,6 +80,7 @@ class PPOTrainer:
         self.joint, self.optimizer = self.accelerator.prepare(joint, optimizer)
         self.ref_model = self.ref_model.to(self.accelerator.device)
         self.state, self.control = TrainerState(), TrainerControl()
+        self.state.is_world_process_zero = self.accelerator.is_main_process
         cbs = eval_callbacks(cfg.eval, cfg.train.output_dir) + list(callbacks)
         self.callback_handler = CallbackHandler([DefaultFlowCallback(), *cbs], self.model, processor, self.optimizer, None)
         attach(self, cbs)
