@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -42,40 +43,47 @@ def main() -> int:
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--concurrency", default="1,8,32")
     ap.add_argument("--seconds", type=float, default=4.0, help="target duration of each measurement")
+    ap.add_argument("--repeats", type=int, default=3, help="measurements per level; the median and best are shown")
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = ap.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs (load {load:.1f}), "
-          f"latency {args.latency * 1000:.0f} ms, "
-          f"~{args.seconds:g} s per level; server in its own process on 127.0.0.1")
+          f"latency {args.latency * 1000:.0f} ms, {args.repeats} x ~{args.seconds:g} s per level; "
+          "server in its own process on 127.0.0.1")
     rows = []
-    with FaultServer(lifetime=600) as server:
+    with FaultServer(lifetime=900) as server:
         server.configure(latency=args.latency)
         run_once(server.base_url, 4, 8, "warm-up")  # imports, first connections
-        print(f"{'concurrency':>11} {'items':>6} {'seconds':>8} {'items/s':>8} {'limit/s':>8} {'ratio':>6} "
+        print(f"{'concurrency':>11} {'items':>6} {'limit/s':>8} {'items/s':>8} {'median':>7} {'best':>6} "
               f"{'errors':>6} {'cpu ms/item':>11}")
         for c in levels:
             limit = c / args.latency
             n = max(c * 2, int(round(limit * args.seconds)))
-            server.configure(latency=args.latency)
-            elapsed, errors, cpu = run_once(server.base_url, c, n, f"c{c}")
-            served = len(server.log())
-            rate = n / elapsed
-            rows.append({"concurrency": c, "items": n, "seconds": round(elapsed, 3),
-                         "items_per_s": round(rate, 2), "limit_per_s": round(limit, 2),
-                         "ratio": round(rate / limit, 4), "errors": errors,
-                         "client_cpu_ms_per_item": round(1000 * cpu / n, 2), "server_requests": served})
-            print(f"{c:>11} {n:>6} {elapsed:>8.2f} {rate:>8.1f} {limit:>8.1f} {rate / limit:>6.1%} {errors:>6} "
-                  f"{1000 * cpu / n:>11.2f}")
-            if served != n:
-                print(f"  warning: server saw {served} requests for {n} items")
+            runs = []
+            for k in range(args.repeats):
+                server.configure(latency=args.latency)
+                elapsed, errors, cpu = run_once(server.base_url, c, n, f"c{c}-{k}")
+                if len(server.log()) != n:
+                    print(f"  warning: server saw {len(server.log())} requests for {n} items")
+                runs.append((n / elapsed, errors, 1000 * cpu / n))
+            rates = sorted(r[0] for r in runs)
+            median, best = statistics.median(rates), rates[-1]
+            errors = sum(r[1] for r in runs)
+            cpu_ms = statistics.median(r[2] for r in runs)
+            rows.append({"concurrency": c, "items": n, "limit_per_s": round(limit, 2),
+                         "items_per_s_median": round(median, 2), "ratio_median": round(median / limit, 4),
+                         "ratio_best": round(best / limit, 4), "ratios": [round(r / limit, 4) for r in rates],
+                         "errors": errors, "client_cpu_ms_per_item": round(cpu_ms, 2)})
+            print(f"{c:>11} {n:>6} {limit:>8.1f} {median:>8.1f} {median / limit:>7.1%} {best / limit:>6.1%} "
+                  f"{errors:>6} {cpu_ms:>11.2f}")
     if args.json:
         print(json.dumps(rows))
     top = [r for r in rows if r["concurrency"] == 32]
     if top and abs(args.latency - 0.2) < 1e-9:
-        ok = top[0]["ratio"] >= 0.85 and top[0]["errors"] == 0
-        print(f"bar (>= 85% of the limit at concurrency 32, 200 ms): {'met' if ok else 'NOT met'}")
+        ok = top[0]["ratio_median"] >= 0.85 and top[0]["errors"] == 0
+        print(f"bar (median >= 85% of the limit at concurrency 32, 200 ms): {'met' if ok else 'NOT met'}"
+              + ("" if ok or load < os.cpu_count() else f" (machine load {load:.1f} on {os.cpu_count()} CPUs)"))
         return 0 if ok else 1
     return 0
 
