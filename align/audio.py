@@ -21,10 +21,15 @@ def load_audios(paths: list[Any], sampling_rate: int) -> list:
     return [load_audio(p, sampling_rate)[0] if isinstance(p, str) else p for p in paths]
 
 
-def audio_prompt(processor, text: str, n_audio: int) -> str:
-    content = [{"type": "audio"}] * n_audio + [{"type": "text", "text": text}]
-    return processor.apply_chat_template([{"role": "user", "content": content}], add_generation_prompt=True,
-                                         tokenize=False)
+def render_pair(processor, example: dict[str, Any]) -> dict[str, str]:
+    """Chat-template a row; the completions keep the template's own end-of-turn text (TRL's split)."""
+    from trl.data_utils import apply_chat_template
+
+    content = [{"type": "audio"}] * len(example["audios"]) + [{"type": "text", "text": example["prompt"]}]
+    conv = {"prompt": [{"role": "user", "content": content}]}
+    for key in ("chosen", "rejected"):
+        conv[key] = [{"role": "assistant", "content": [{"type": "text", "text": example[key]}]}]
+    return apply_chat_template(conv, processor)
 
 
 def _right_pad(seqs: list[torch.Tensor], value: int) -> torch.Tensor:
@@ -40,18 +45,17 @@ class AudioPreferenceCollator:
     chosen half followed by the rejected half, plus the processor's audio features (input_features, ...)."""
 
     processor: Any
-    end_of_turn: str = "<|end|>"
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         proc = self.processor
         tok = proc.tokenizer
         sr = proc.feature_extractor.sampling_rate
-        prompts = [audio_prompt(proc, e["prompt"], len(e["audios"])) for e in examples] * 2
+        texts = [render_pair(proc, e) for e in examples]
+        prompts = [t["prompt"] for t in texts] * 2
         audios = [a for e in examples for a in load_audios(list(e["audios"]), sr)] * 2
         enc = proc(text=prompts, audio=audios, padding=True, padding_side="left", return_tensors="pt",
                    add_special_tokens=False, sampling_rate=sr)
-        completions = [e["chosen"] + self.end_of_turn for e in examples] + \
-                      [e["rejected"] + self.end_of_turn for e in examples]
+        completions = [t["chosen"] for t in texts] + [t["rejected"] for t in texts]
         comp = tok(completions, padding=True, padding_side="right", return_tensors="pt", add_special_tokens=False)
         input_ids = torch.cat([enc["input_ids"], comp["input_ids"]], dim=1)
         attention_mask = torch.cat([enc["attention_mask"], comp["attention_mask"]], dim=1)

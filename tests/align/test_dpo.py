@@ -83,3 +83,25 @@ def test_dpo_audio_text_starts_at_ln2_and_learns(tiny_qwen2_audio, tmp_path):
     assert abs(logs[0]["loss"] - math.log(2)) < 1e-6 and logs[0]["rewards/margins"] == 0.0
     assert logs[-1]["loss"] < math.log(2) - 0.05 and logs[-1]["rewards/margins"] > 0.1
     assert all(torch.equal(v, ref_before[k]) for k, v in trainer.ref_model.state_dict().items())
+
+
+def test_audio_collator_layout(tiny_qwen2_audio, tmp_path):
+    """Chosen half then rejected half; every row carries the clip's 25 audio tokens (1 s at 16 kHz) and its
+    features; only the completion (answer + end of turn) is in the completion mask."""
+    import numpy as np
+    import soundfile as sf
+    from transformers import AutoProcessor
+
+    from align.audio import AudioPreferenceCollator
+
+    wav = tmp_path / "t.wav"
+    sf.write(wav, (0.5 * np.sin(np.arange(16000) * 0.1)).astype("float32"), 16000)
+    proc = AutoProcessor.from_pretrained(tiny_qwen2_audio)
+    batch = AudioPreferenceCollator(proc)([{"prompt": "hi", "chosen": "high", "rejected": "low",
+                                            "audios": [str(wav)]}])
+    tok = proc.tokenizer
+    assert batch["input_features"].shape[0] == 2
+    assert (batch["input_ids"] == tok.convert_tokens_to_ids("<|AUDIO|>")).sum(1).tolist() == [25, 25]
+    chosen = tok.decode(batch["input_ids"][0][batch["completion_mask"][0].bool()])
+    rejected = tok.decode(batch["input_ids"][1][batch["completion_mask"][1].bool()])
+    assert (chosen, rejected) == ("high<|end|>\n", "low<|end|>\n")
