@@ -183,8 +183,12 @@ def leaderboard(
     """Build a static HTML leaderboard from run directories (opens from disk, no server needed)."""
     from leaderboard.build import build_site
 
-    index = build_site(list(paths), out, all_runs=all_runs)
-    typer.echo(f"leaderboard written to {index}")
+    try:
+        site = build_site(list(paths), out, all_runs=all_runs)
+    except (FileExistsError, FileNotFoundError, ValueError) as e:
+        _fail(str(e))
+        return
+    typer.echo(f"leaderboard written to {Path(site) / 'index.html'} (open it from disk)")
 
 
 def main() -> None:
