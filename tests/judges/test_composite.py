@@ -75,3 +75,16 @@ def test_run_stores_media_and_judges_see_them(composite, tmp_path):
     assert {p.type for c in shown for m in c.messages for p in m.parts} >= {"image", "audio"}
     audio_qs = data["samples"]["amg_if_audio"]
     assert all(r["judge"] and r["output_parts"][0]["type"] == "audio" for r in audio_qs)
+
+
+def test_composite_spec_loader(composite, tmp_path):
+    from eval_anything.models import composite as comp
+
+    _, tmp = composite
+    args = {"image": str(tmp / "sd"), "audio": str(tmp / "vits"), "image_steps": 1, "image_size": 16,
+            "media_dir": str(tmp_path / "store")}
+    a = comp.load("default", dict(args))
+    assert a.capabilities.output_modalities == {"text", "image", "audio"} and a.language.name.startswith("default")
+    b = comp.load("default", {**args, "image_steps": 2})
+    assert a.fingerprint() != b.fingerprint()  # generator settings change outputs, so they key the cache
+    assert comp.load("default", dict(args)).fingerprint() == a.fingerprint()
