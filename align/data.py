@@ -76,7 +76,8 @@ def _task_rows(spec: DataSpec) -> list[dict[str, Any]]:
     return rows
 
 
-def _media(row: dict, key: str, root: Path | None) -> tuple[Any, ...]:
+def media_paths(row: dict, key: str, root: Path | None) -> tuple[Any, ...]:
+    """`key` or `key`s (one value or a list); relative paths resolve against `root` (the data file's folder)."""
     vals = row.get(key + "s", row.get(key))
     if vals is None:
         return ()
@@ -101,7 +102,7 @@ def _text(x: Any) -> str:
 
 def normalise(row: dict[str, Any], spec: DataSpec, index: int) -> Item:
     root = Path(spec.media_root) if spec.media_root else (Path(spec.path).parent if spec.path else None)
-    media = dict(images=_media(row, "image", root), audios=_media(row, "audio", root))
+    media = dict(images=media_paths(row, "image", root), audios=media_paths(row, "audio", root))
     if "choices" in row and "target" in row:  # eval-anything task rows
         rng = random.Random(f"{spec.seed}:{row.get('id', index)}")
         target = int(row["target"])

@@ -8,7 +8,7 @@
   6 train      DPO on the pairs (final: dpo), or a reward model on them then PPO (final: rm_ppo)
 
 A stage whose output exists is skipped, so an interrupted run resumes where it stopped; delete a stage's output
-(or pass `llf.stages`) to redo it. Media prompts (image-text) keep their image paths throughout.
+(or pass `llf.stages`) to redo it. Media prompts (image-text, audio-text) keep their media paths throughout.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from align.config import ConfigError, DataSpec, DPOConfig, LLFConfig, PPOConfig, RMConfig, SFTConfig
-from align.data import Item, load_items, load_rows, sft_dataset
+from align.data import Item, load_items, load_rows, media_paths
 
 STAGES = ["feedback", "sample", "critique", "refine", "pairs", "train"]
 FEEDBACK_PROMPT = "Question: {question}\nAnswer: {response}\nCritique the answer and say how to improve it."
@@ -67,10 +67,7 @@ def feedback_items(spec: DataSpec) -> list[Item]:
     out = []
     for i, row in enumerate(load_rows(spec)):
         question = row.get("prompt", row.get("question"))
-        images = row.get("images", row.get("image"))
-        images = tuple(images if isinstance(images, list) else [images]) if images is not None else ()
-        images = tuple(str(root / x) if isinstance(x, str) and root and not Path(x).is_absolute() else x
-                       for x in images)
+        images, audios = media_paths(row, "image", root), media_paths(row, "audio", root)
         if "critique" in row:
             triples = [(row["response"], row["critique"], row.get("refinement", ""))]
         else:
@@ -83,7 +80,7 @@ def feedback_items(spec: DataSpec) -> list[Item]:
         for response, critique, refinement in triples:
             out.append(Item(FEEDBACK_PROMPT.format(question=question, response=response),
                             completion=FEEDBACK_TARGET.format(critique=critique, refinement=refinement),
-                            images=images))
+                            images=images, audios=audios))
     return out
 
 
@@ -133,7 +130,7 @@ class LLFPipeline:
 
         spec = self.o.feedback_model or self.cfg.model
         cfg = SFTConfig(model=spec, data=self.o.feedback_data, train=self.cfg.feedback_train)
-        trainer = sft.build_trainer(cfg, dataset=sft_dataset(feedback_items(self.o.feedback_data)))
+        trainer = sft.build_trainer(cfg, dataset=sft.make_dataset(spec.modality, feedback_items(self.o.feedback_data)))
         trainer.train()
         _save_atomic(trainer.model, trainer.processing_class, self.feedback_dir)
 
@@ -151,7 +148,8 @@ class LLFPipeline:
                              seed=self.o.seed)
         media = self.out / "media"
         write_jsonl(self.path("samples"), [{"id": i, "prompt": it.prompt, "images": _persist_images(it, media),
-                                            "response": t} for i, (it, t) in enumerate(zip(items, texts))])
+                                            "audios": [str(Path(a).resolve()) for a in it.audios], "response": t}
+                                           for i, (it, t) in enumerate(zip(items, texts))])
 
     def stage_critique(self) -> None:
         from align.generation import sample_texts
@@ -160,8 +158,8 @@ class LLFPipeline:
         rows = read_jsonl(self.path("samples"))
         spec = (self.o.feedback_model or self.cfg.model).model_copy(update={"path": str(self.feedback_dir)})
         model, proc = load_policy(spec)
-        items = [Item(FEEDBACK_PROMPT.format(question=r["prompt"], response=r["response"]), images=tuple(r["images"]))
-                 for r in rows]
+        items = [Item(FEEDBACK_PROMPT.format(question=r["prompt"], response=r["response"]), images=tuple(r["images"]),
+                      audios=tuple(r["audios"])) for r in rows]
         texts = sample_texts(model, proc, items, self.o.max_new_tokens, 0.0, self.o.batch_size, seed=self.o.seed)
         write_jsonl(self.path("critiques"), [{**r, "feedback": t} for r, t in zip(rows, texts)])
 
@@ -171,7 +169,7 @@ class LLFPipeline:
         rows = read_jsonl(self.path("critiques"))
         model, proc = self._policy()
         items = [Item(REFINE_PROMPT.format(question=r["prompt"], response=r["response"], feedback=r["feedback"]),
-                      images=tuple(r["images"])) for r in rows]
+                      images=tuple(r["images"]), audios=tuple(r["audios"])) for r in rows]
         texts = sample_texts(model, proc, items, self.o.max_new_tokens, self.o.temperature, self.o.batch_size,
                              seed=self.o.seed + 1)
         write_jsonl(self.path("refined"), [{**r, "refined": t} for r, t in zip(rows, texts)])
@@ -179,7 +177,8 @@ class LLFPipeline:
     def stage_pairs(self) -> None:
         rows = read_jsonl(self.path("refined"))
         pairs = [{"id": r["id"], "prompt": r["prompt"], "chosen": r["refined"], "rejected": r["response"],
-                  **({"images": r["images"]} if r["images"] else {}), "feedback": r["feedback"]}
+                  **({"images": r["images"]} if r["images"] else {}),
+                  **({"audios": r["audios"]} if r["audios"] else {}), "feedback": r["feedback"]}
                  for r in rows if r["refined"] and r["response"] and r["refined"] != r["response"]]
         if not pairs:
             raise ConfigError("llf: no usable pairs (every refinement was empty or equal to the original answer)")

@@ -105,3 +105,21 @@ def test_llf_rm_ppo_ending(tiny_llama, tmp_path):
     out = tmp_path / "llf"
     assert (out / "reward_model" / "config.json").exists()
     assert (out / "policy" / "config.json").exists() and (out / "policy" / "value_head.pt").exists()
+
+
+def test_llf_audio_text_end_to_end(tiny_qwen2_audio, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from align.llf import LLFPipeline
+
+    wav = tmp_path / "tone.wav"
+    sf.write(wav, (0.5 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)).astype("float32"), 16000)
+    fb = write_jsonl(tmp_path / "feedback.jsonl", [
+        {"question": q, "response": "no idea", "critique": "too vague", "refinement": "say low", "audio": str(wav)}
+        for q in QUESTIONS])
+    pr = write_jsonl(tmp_path / "prompts.jsonl", [{"prompt": q, "audio": str(wav)} for q in QUESTIONS])
+    seen: list[str] = []
+    LLFPipeline(_cfg(tiny_qwen2_audio, tmp_path, fb, pr, "audio-text"), on_stage=seen.append).run()
+    pairs = _check(tmp_path, None, seen)
+    assert all(p["audios"] == [str(wav.resolve())] for p in pairs)

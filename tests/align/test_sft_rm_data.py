@@ -98,3 +98,23 @@ def test_task_split_becomes_pairs():
     test_q = {it.prompt for it in load_items(DataSpec(task="synth_text", split="test"))}
     train_q = {it.prompt for it in load_items(DataSpec(task="synth_text", split="train"))}
     assert len(test_q) == 400 and len(train_q) == 4000 and not test_q & train_q
+
+
+def test_sft_audio_text_loss_falls(tiny_qwen2_audio, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from align import sft
+
+    rows = []
+    for i, hz in enumerate([440, 2000] * 2):
+        p = tmp_path / f"{i}.wav"
+        sf.write(p, (0.5 * np.sin(2 * np.pi * hz * np.arange(16000) / 16000)).astype("float32"), 16000)
+        rows.append({"prompt": "High or low?", "completion": "high" if hz > 1000 else "low", "audio": str(p)})
+    data = tmp_path / "sft.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    cfg = load_config("sft", None, _base(tiny_qwen2_audio, data, tmp_path / "out") +
+                      [("model.modality", "audio-text"), ("train.per_device_train_batch_size", "4")])
+    sft.run(cfg)
+    logs = [h["loss"] for h in _LAST["logs"]]
+    assert logs[-1] < logs[0] - 1.0, logs
