@@ -44,15 +44,21 @@ def test_shipped_configs_validate(path):
     load_config(algorithm, path)
 
 
-@pytest.mark.parametrize("algorithm,config,extra", [
-    ("dpo", "dpo_text.yaml", ["--train.max_steps", "2"]),
-    ("ppo", "ppo_text.yaml", ["--ppo.total_steps", "2", "--ppo.rollout_batch_size", "4", "--ppo.mini_batch_size", "4",
-                              "--ppo.max_new_tokens", "4", "--train.save_steps", "null"]),
+@pytest.mark.parametrize("algorithm,config,model,extra", [
+    ("dpo", "dpo_text.yaml", "tiny_llama", ["--train.max_steps", "2"]),
+    ("ppo", "ppo_text.yaml", "tiny_llama", ["--ppo.total_steps", "2", "--ppo.rollout_batch_size", "4",
+                                            "--ppo.mini_batch_size", "4", "--ppo.max_new_tokens", "4",
+                                            "--train.save_steps", "null"]),
+    ("dpo", "dpo_image_text.yaml", "tiny_llava", ["--train.max_steps", "2"]),
+    ("sft", "sft_audio_text.yaml", "tiny_qwen2_audio", ["--train.max_steps", "2"]),
 ])
-def test_shipped_config_runs_through_the_cli(algorithm, config, extra, tiny_llama, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # relative data paths must still resolve beside the config
+def test_shipped_config_runs_through_the_cli(algorithm, config, model, extra, request, tmp_path, monkeypatch):
+    model_path = request.getfixturevalue(model)
+    monkeypatch.chdir(tmp_path)  # relative data and media paths must still resolve beside the config
     out = tmp_path / "out"
-    argv = [algorithm, "--config", str(CONFIGS / config), "--model.path", str(tiny_llama),
+    argv = [algorithm, "--config", str(CONFIGS / config), "--model.path", str(model_path),
             "--train.output_dir", str(out), *extra]
     assert main(argv) == 0
     assert (out / "config.json").exists() and (out / "tokenizer_config.json").exists()
+    if model != "tiny_llama":
+        assert (out / "processor_config.json").exists() or (out / "preprocessor_config.json").exists()
