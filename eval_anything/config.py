@@ -64,6 +64,9 @@ class MetricSpec(Strict):
     primary: str
     metrics: list[str] = Field(default_factory=list)  # reported alongside; the primary is always included
     extractor: str | None = None  # how a generated answer is read (generate tasks)
+    # Report every metric as the unweighted mean of per-stratum means, strata named by this sample metadata key
+    # (e.g. AMU: `dimension`). Unset: the plain mean over samples.
+    macro_over: str | None = None
     higher_is_better: bool = True
 
 

@@ -20,7 +20,7 @@ from eval_anything.models.base import ModelAdapter
 from eval_anything.registry import TaskRegistry, load_model
 from eval_anything.rundir import RunWriter, environment_versions, git_revision, model_slug
 from eval_anything.scheduler import Progress, Scheduler
-from eval_anything.scoring import macro_group, mean_with_uncertainty
+from eval_anything.scoring import macro_group, macro_mean_with_uncertainty, mean_with_uncertainty
 from eval_anything.tasks import Task, TaskContext
 from eval_anything.types import Response, Sample, Score, canonical_json, sha256_text
 
@@ -220,9 +220,17 @@ def task_results(o: TaskOutcome, config: RunConfig) -> dict[str, Any]:
     if o.skipped:
         return base
     seed = int(hashlib.sha256(f"{config.seed}:{spec.name}".encode()).hexdigest()[:8], 16)
+    strata_key = spec.metric.macro_over
     for name in o.task.metric_names:
-        values = [s.metrics.get(name) for s in o.scores if s.error is None]
-        base["metrics"][name] = mean_with_uncertainty(values, config.bootstrap_iters, seed)
+        if strata_key:
+            by: dict[str, list] = {}
+            for sample, s in zip(o.samples, o.scores):
+                if s.error is None:
+                    by.setdefault(str(sample.metadata.get(strata_key)), []).append(s.metrics.get(name))
+            base["metrics"][name] = macro_mean_with_uncertainty(by, config.bootstrap_iters, seed)
+        else:
+            values = [s.metrics.get(name) for s in o.scores if s.error is None]
+            base["metrics"][name] = mean_with_uncertainty(values, config.bootstrap_iters, seed)
     base["extra"] = o.task.aggregate_extra(o.samples, o.scores)
     return base
 

@@ -129,6 +129,36 @@ def mean_with_uncertainty(values: Sequence[float], n_resamples: int = 1000, seed
     return {"value": _round(mean), "stderr": _round(stderr), "ci95": [_round(lo), _round(hi)], "n": n}
 
 
+def macro_mean_with_uncertainty(values_by_stratum: dict[str, Sequence[float]], n_resamples: int = 1000,
+                                seed: int = 1234) -> dict[str, Any]:
+    """Unweighted mean of per-stratum means (e.g. AMU's overall = mean of its 4 dimension means).
+
+    stderr = sqrt(sum se_s^2) / S; the CI is a stratified percentile bootstrap (resampling within each stratum).
+    """
+    strata = {k: np.asarray([v for v in vals if v is not None], dtype=np.float64)
+              for k, vals in sorted(values_by_stratum.items())}
+    strata = {k: a for k, a in strata.items() if a.size}
+    if not strata:
+        return {"value": None, "stderr": None, "ci95": None, "n": 0}
+    means = [float(a.mean()) for a in strata.values()]
+    ses = [float(a.std(ddof=1) / math.sqrt(a.size)) if a.size > 1 else 0.0 for a in strata.values()]
+    k = len(strata)
+    value = sum(means) / k
+    stderr = math.sqrt(sum(x * x for x in ses)) / k
+    rng = np.random.default_rng(seed)
+    if n_resamples > 0:
+        boot = np.zeros(n_resamples)
+        for a in strata.values():
+            boot += a[rng.integers(0, a.size, size=(n_resamples, a.size))].mean(axis=1)
+        boot /= k
+        lo, hi = float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
+    else:
+        lo = hi = value
+    return {"value": _round(value), "stderr": _round(stderr), "ci95": [_round(lo), _round(hi)],
+            "n": int(sum(a.size for a in strata.values())), "strata": {k2: _round(m) for k2, m in
+                                                                       zip(strata, means)}}
+
+
 def macro_group(task_stats: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Unweighted mean of tasks' primary metrics; stderr assumes independent tasks: sqrt(sum se_i^2) / k, and the
     CI is the normal interval mean +/- 1.96 stderr."""

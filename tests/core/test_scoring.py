@@ -96,3 +96,16 @@ def test_score_generation_records_extracted_answer():
 def test_single_task_group_keeps_the_task_interval():
     g = macro_group([{"value": 0.5, "stderr": 0.3, "ci95": [0.0, 1.0]}])
     assert g == {"value": 0.5, "stderr": 0.3, "ci95": [0.0, 1.0], "n_tasks": 1}
+
+
+def test_macro_over_strata_by_hand():
+    from eval_anything.scoring import macro_mean_with_uncertainty
+
+    # strata means: a = (1+0)/2 = 0.5, b = (1+1+1)/3 = 1.0 -> macro 0.75 (the plain mean would be 0.8)
+    # se_a = sd(1,0)/sqrt(2) = 0.70710678/1.41421356 = 0.5, se_b = 0 -> stderr = sqrt(0.25)/2 = 0.25
+    stats = macro_mean_with_uncertainty({"a": [1, 0], "b": [1, 1, 1, None]}, n_resamples=500, seed=0)
+    assert stats["value"] == 0.75 and stats["n"] == 5
+    assert stats["stderr"] == pytest.approx(0.25)
+    assert stats["strata"] == {"a": 0.5, "b": 1.0}
+    # stratum a resamples to a mean of 0, 0.5 or 1, so the macro mean can only be 0.5, 0.75 or 1.0
+    assert set(stats["ci95"]) <= {0.5, 0.75, 1.0}
