@@ -156,15 +156,18 @@ class OpenAIChat(ModelAdapter):
         # The scheduler runs each batch in its own asyncio.run(): a client (and its pool) belongs to one loop.
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
-            import httpx2
+            try:  # openai >= 3 is built on httpx2; older releases on httpx (same API for what we use)
+                import httpx2 as httpx
+            except ImportError:
+                import httpx  # type: ignore[no-redef]
             from openai import AsyncOpenAI
 
-            self._httpx = httpx2
-            limits = httpx2.Limits(max_connections=max(100, self.max_concurrency * 2),
+            self._httpx = httpx
+            limits = httpx.Limits(max_connections=max(100, self.max_concurrency * 2),
                                    max_keepalive_connections=max(20, self.max_concurrency))
             self._client = AsyncOpenAI(
                 api_key=self._api_key or "EMPTY", base_url=self.base_url, timeout=self.timeout, max_retries=0,
-                http_client=httpx2.AsyncClient(limits=limits, timeout=self.timeout))
+                http_client=httpx.AsyncClient(limits=limits, timeout=self.timeout))
             self._client_loop = loop
             # asyncio.run() cancels leftover tasks before closing its loop: this one then closes the pool, so no
             # sockets outlive the scheduler's run.
