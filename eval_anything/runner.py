@@ -45,6 +45,8 @@ class TaskOutcome:
     prompts: list[str] = field(default_factory=list)
     skipped: str | None = None
     num_fewshot: int = 0
+    wall_s: float = 0.0
+    mc_by_generation: bool = False
 
 
 @dataclass
@@ -117,7 +119,9 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
         model_args.setdefault("concurrency", config.concurrency)
     if adapter is None:
         adapter = load_model(config.model, model_args, base_url=config.base_url)
-    judge_spec = config.judge or ("default" if config.model == "default" else None)
+    # No implicit judge: a judge-scored task without --judge is skipped with a reason (a model judging itself,
+    # or a silently chosen judge, would make scores nobody asked for).
+    judge_spec = config.judge
     judge_adapter = None
     if judge_spec and any(t.spec.judge is not None for t in tasks):
         judge_adapter = load_model(judge_spec, dict(config.judge_args), base_url=config.judge_base_url)
@@ -133,7 +137,9 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
         scheduler = Scheduler(cache, progress)
         ctx.scheduler = scheduler
         for task in tasks:
+            t0 = time.time()
             outcomes.append(run_task(task, adapter, scheduler, ctx))
+            outcomes[-1].wall_s = time.time() - t0
     results = build_results(run_id, config, adapter, outcomes)
     run_info = build_run_info(run_id, config, adapter, judge_adapter, judge_spec, outcomes, scheduler.stats,
                               time.time() - started)
@@ -161,8 +167,6 @@ def skip_reason(task: Task, adapter: ModelAdapter, ctx: TaskContext) -> str | No
     missing_out = sorted(set(task.spec.modalities.output) - set(caps.output_modalities))
     if missing_out and task.spec.options.get("require_output_modalities", True):
         return f"model lacks output modality: {', '.join(missing_out)}"
-    if task.spec.request_kind == "loglikelihood" and not caps.loglikelihood:
-        return "model cannot compute log-likelihoods (multiple-choice task); use a local hf: or vllm: model"
     if task.spec.judge is not None and ctx.judge_adapter is None:
         return "needs a judge: pass --judge MODEL (e.g. --judge hf:PATH or --judge openai:NAME --judge-base-url URL)"
     return None
@@ -173,14 +177,19 @@ def run_task(task: Task, adapter: ModelAdapter, scheduler: Scheduler, ctx: TaskC
     outcome.skipped = skip_reason(task, adapter, ctx)
     if outcome.skipped:
         return outcome
+    # Models without log-likelihoods (chat APIs) answer multiple choice by letter, zero-shot.
+    mc_by_generation = task.spec.kind == "multiple_choice" and not adapter.capabilities.loglikelihood
+    if mc_by_generation:
+        outcome.num_fewshot, outcome.mc_by_generation = 0, True
     samples = task.samples(ctx)
-    pool = task.fewshot_rows(ctx)
+    pool = task.fewshot_rows(ctx) if not mc_by_generation else []
     per_sample = []
     for s in samples:
         if s.metadata.get("error"):
             per_sample.append([])
         else:
-            per_sample.append(task.build_requests(s, task.fewshot_for(s, pool, outcome.num_fewshot)))
+            shots = task.fewshot_for(s, pool, outcome.num_fewshot)
+            per_sample.append(task.build_requests(s, shots, mc_by_generation=mc_by_generation))
     flat = [r for reqs in per_sample for r in reqs]
     responses = scheduler.run(adapter, flat, task.version_key, description=task.name)
     grouped, i = [], 0
@@ -266,9 +275,11 @@ def build_run_info(run_id, config, adapter, judge_adapter, judge_spec, outcomes,
         "judge": ({"spec": judge_spec, **judge_adapter.describe()} if judge_adapter else None),
         "tasks": {o.task.name: {"version": o.task.spec.version, "version_key": o.task.version_key,
                                 "prompt_hash": o.task.prompt_hash, "num_fewshot": o.num_fewshot,
-                                "n_samples": len(o.samples), "skipped": o.skipped} for o in outcomes},
+                                "n_samples": len(o.samples), "skipped": o.skipped,
+                                "multiple_choice_by_generation": o.mc_by_generation} for o in outcomes},
         "seeds": {"seed": config.seed, "bootstrap": "sha256(seed:task)[:8] per task"},
         "versions": environment_versions(),
         "git_revision": git_revision(),
-        "timing": {"wall_s": round(wall_s, 3), **stats},
+        "timing": {"wall_s": round(wall_s, 3), **stats,
+                   "tasks_wall_s": {o.task.name: round(o.wall_s, 3) for o in outcomes}},
     }

@@ -95,6 +95,19 @@ def score_multiple_choice(sample: Sample, responses: Sequence[Response], metric_
     return Score(metrics={m: values[m] for m in metric_names}, extracted=pred)
 
 
+def score_mc_by_generation(sample: Sample, response: Response, metric_names: Sequence[str]) -> Score:
+    """A lettered answer from a model without log-likelihoods: acc is defined, acc_norm is not (None)."""
+    from eval_anything.models.request_building import parse_choice_letter
+
+    if response.error:
+        return Score(metrics={m: None for m in metric_names}, error=response.error)
+    assert sample.choices is not None
+    pred = parse_choice_letter(response.text, len(sample.choices))
+    metrics = {m: None for m in metric_names}
+    metrics["acc"] = float(pred == sample.target)
+    return Score(metrics=metrics, extracted=pred)
+
+
 def score_generation(sample: Sample, response: Response, extractor: str | None,
                      metric_names: Sequence[str]) -> Score:
     extract = EXTRACTORS[extractor] if extractor else extract_strip

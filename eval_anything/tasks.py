@@ -220,7 +220,10 @@ class Task:
         candidates = [r for r in pool if str(r.get("id", "")) != sample.id or "id" not in r]
         return rng.sample(candidates, n)
 
-    def build_requests(self, sample: Sample, fewshot: Sequence[dict]) -> list[Request]:
+    def build_requests(self, sample: Sample, fewshot: Sequence[dict], mc_by_generation: bool = False
+                       ) -> list[Request]:
+        if mc_by_generation:
+            return [self.mc_generation_request(sample)]
         hook = self.hook("build_requests")
         if hook:
             return hook(self, sample, fewshot)
@@ -249,6 +252,16 @@ class Task:
         return [Request(kind="generate", generation=gen, output_modalities=tuple(self.spec.modalities.output),
                         **common)]
 
+    def mc_generation_request(self, sample: Sample) -> Request:
+        """Multiple choice for models without log-likelihoods (chat APIs): lettered options, answer by letter.
+        Zero-shot; scored by `scoring.score_mc_by_generation`."""
+        from eval_anything.models.request_building import multiple_choice_messages
+
+        assert sample.choices is not None
+        msgs = multiple_choice_messages(sample.messages, sample.choices)
+        gen = GenerationSettings(max_new_tokens=int(self.spec.options.get("mc_max_new_tokens", 16)))
+        return Request(kind="generate", messages=msgs, generation=gen, task=self.name, sample_id=sample.id)
+
     # ----- scoring --------------------------------------------------------------------------------------------
     def score_all(self, samples: list[Sample], responses: list[list[Response]], ctx: TaskContext) -> list[Score]:
         batch = self.hook("score_batch")
@@ -259,6 +272,8 @@ class Task:
     def score(self, sample: Sample, responses: list[Response]) -> Score:
         from eval_anything import scoring
 
+        if sample.choices is not None and len(responses) == 1 and responses[0].logprob is None:
+            return scoring.score_mc_by_generation(sample, responses[0], self.metric_names)
         hook = self.hook("score")
         if hook:
             return hook(self, sample, responses)

@@ -31,7 +31,7 @@ def test_generation_task_through_openai_with_faults(fault, tmp_path, monkeypatch
     opts = dict(output=str(tmp_path / "runs"), base_url=fault.base_url, limit=limit, show_progress=False,
                 cache_path=str(tmp_path / "cache" / "c.sqlite"), concurrency=4,
                 model_args={"backoff_base": 0.02, "timeout": 5, "max_retries": 8, "api_key": "sk-flag-secret"})
-    res = eval_anything.evaluate("openai:fault-model", tasks=["gsm8k_mini", "synth_image"], **opts)
+    res = eval_anything.evaluate("openai:fault-model", tasks=["gsm8k_mini"], **opts)
 
     t = res.results["tasks"]["gsm8k_mini"]
     expected = sum(x == "93" for x in _targets(limit)) / limit
@@ -44,9 +44,8 @@ def test_generation_task_through_openai_with_faults(fault, tmp_path, monkeypatch
     oks = Counter(e["key"] for e in log if e["outcome"] == "ok")
     assert len(oks) == limit and set(oks.values()) == {1} and any(e["outcome"] != "ok" for e in log)
     assert all(e["max_tokens"] == 256 for e in log)
-    # The key given as a flag is the one sent; a multiple-choice task is skipped with a reason, not crashed.
+    # The key given as a flag is the one sent.
     assert {e["auth"] for e in log} == {"Bearer sk-flag-secret"}
-    assert "log-likelihoods" in res.results["tasks"]["synth_image"]["skipped"]
     assert res.run_info["config"]["model_args"]["api_key"] == "***"
 
     # A rerun resumes from the cache: no new calls, same numbers, no duplicated lines.
@@ -58,6 +57,23 @@ def test_generation_task_through_openai_with_faults(fault, tmp_path, monkeypatch
 
     for path, data in _all_bytes(tmp_path / "runs", tmp_path / "cache"):
         assert SECRET.encode() not in data and b"sk-flag-secret" not in data, path
+
+
+def test_multiple_choice_through_a_chat_api_answers_by_letter(fault, tmp_path):
+    """No log-likelihoods over a chat API: lettered options, the reply's letter is the prediction, zero-shot."""
+    fault.configure(reply="B")
+    res = eval_anything.evaluate("openai:fault-model", tasks=["synth_image"], output=str(tmp_path / "runs"),
+                                 base_url=fault.base_url, limit=12, show_progress=False, use_cache=False,
+                                 model_args={"api_key": "sk-x"})
+    t = res.results["tasks"]["synth_image"]
+    assert t["skipped"] is None and t["n"] == 12 and t["n_errors"] == 0
+    records = [json.loads(x) for x in (res.run_dir / "samples" / "synth_image.jsonl").read_text().splitlines()]
+    expected = sum(r["target"] == 1 for r in records) / 12  # "B" is choice index 1
+    assert t["metrics"]["acc"]["value"] == pytest.approx(expected)
+    assert t["metrics"]["acc"]["n"] == 12
+    assert all(r["extracted"] == 1 and r["response"] == "B" for r in records)
+    assert res.run_info["tasks"]["synth_image"]["multiple_choice_by_generation"] is True
+    assert len(fault.log()) == 12
 
 
 def test_retries_running_out_give_per_sample_errors_not_a_crash(fault, tmp_path):
