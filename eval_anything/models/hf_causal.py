@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from eval_anything.config import ConfigError
 from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn
+from eval_anything.models.generation import decode_generations, generate_kwargs
 from eval_anything.types import Request, Response, sha256_text
 
 AUTO_BATCH_CPU = 16
@@ -304,33 +305,8 @@ class HFCausalLM(ModelAdapter):
         max_prompt = self.max_length - g.max_new_tokens
         if max_prompt > 0 and enc["input_ids"].shape[1] > max_prompt:  # keep the end of over-long prompts
             enc = {k: v[:, -max_prompt:] for k, v in enc.items()}
-        kwargs: dict[str, Any] = {"max_new_tokens": g.max_new_tokens, "pad_token_id": self.tok.pad_token_id}
-        if g.greedy:
-            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        else:
-            kwargs.update(do_sample=True, temperature=g.temperature, top_p=g.top_p)
-            # Seeded per batch from its content, so a resumed run draws the same samples.
-            torch.manual_seed(int(sha256_text(str(g.seed) + "".join(r.key() for r in reqs))[:8], 16))
-        if g.stop:
-            kwargs.update(stop_strings=list(g.stop), tokenizer=self.tok)
+        kwargs = generate_kwargs(reqs, self.tok)
         with torch.inference_mode():
             gen = self.model.generate(**{k: v.to(self.device) for k, v in enc.items()}, **kwargs)
-        new = gen[:, enc["input_ids"].shape[1]:]
         elapsed = (time.perf_counter() - started) / len(reqs)
-        out = []
-        for row, mask in zip(new, enc["attention_mask"]):
-            text = self.tok.decode(row, skip_special_tokens=True)
-            text = truncate_at_stop(text, g.stop)
-            n_out = int((row != self.tok.pad_token_id).sum())
-            out.append(Response(text=text, n_input_tokens=int(mask.sum()), n_output_tokens=n_out, latency_s=elapsed))
-        return out
-
-
-def truncate_at_stop(text: str, stops: Sequence[str]) -> str:
-    cut = len(text)
-    for s in stops:
-        if s:
-            j = text.find(s)
-            if j != -1:
-                cut = min(cut, j)
-    return text[:cut]
+        return decode_generations(gen, enc["input_ids"].shape[1], enc["attention_mask"], self.tok, g.stop, elapsed)

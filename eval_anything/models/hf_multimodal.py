@@ -23,6 +23,7 @@ from typing import Any, Sequence
 from eval_anything.config import ConfigError
 from eval_anything.media import MediaError, load_audio, load_image, sample_video_frames
 from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn
+from eval_anything.models.generation import decode_generations, generate_kwargs
 from eval_anything.types import Request, Response, sha256_text
 
 KNOWN_ARGS = {"dtype", "device", "batch_size", "num_threads", "revision", "trust_remote_code",
@@ -367,25 +368,8 @@ class HFMultimodal(ModelAdapter):
         started = time.perf_counter()
         g = reqs[0].generation
         enc = self._encode([self.render(r) for r in reqs], media, "left")
-        kwargs: dict[str, Any] = {"max_new_tokens": g.max_new_tokens, "pad_token_id": self.tok.pad_token_id}
-        if g.greedy:
-            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-        else:
-            kwargs.update(do_sample=True, temperature=g.temperature, top_p=g.top_p)
-            # Seeded from the batch's content, so a resumed run draws the same samples.
-            torch.manual_seed(int(sha256_text(str(g.seed) + "".join(r.key() for r in reqs))[:8], 16))
-        if g.stop:
-            kwargs.update(stop_strings=list(g.stop), tokenizer=self.tok)
+        kwargs = generate_kwargs(reqs, self.tok)
         with torch.inference_mode():
             gen = self.model.generate(**enc, **kwargs)
-        new = gen[:, enc["input_ids"].shape[1]:]
         elapsed = (time.perf_counter() - started) / len(reqs)
-        out = []
-        for row, mask in zip(new, enc["attention_mask"]):
-            text = self.tok.decode(row, skip_special_tokens=True)
-            for s in g.stop:
-                if s and s in text:
-                    text = text[: text.find(s)]
-            out.append(Response(text=text, n_input_tokens=int(mask.sum()),
-                                n_output_tokens=int((row != self.tok.pad_token_id).sum()), latency_s=elapsed))
-        return out
+        return decode_generations(gen, enc["input_ids"].shape[1], enc["attention_mask"], self.tok, g.stop, elapsed)

@@ -30,8 +30,8 @@ from typing import Any, Sequence
 
 from eval_anything.config import ConfigError
 from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn, UnsupportedRequest
-from eval_anything.models.request_building import (MediaOptions, RequestBuildError, build_chat_messages,
-                                                   truncate_at_stop)
+from eval_anything.models.generation import truncate_at_stop
+from eval_anything.models.request_building import MediaOptions, RequestBuildError, build_chat_messages
 from eval_anything.types import MODALITIES, Request, Response, canonical_json, sha256_text
 
 RETRY_STATUS = {408, 409, 425, 429} | set(range(500, 600))

@@ -189,15 +189,6 @@ def count_content_parts(chat_messages: Sequence[dict[str, Any]]) -> dict[str, in
     return counts
 
 
-def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
-    """Cut at the first stop sequence. Servers differ in whether they honour `stop`; this makes them agree."""
-    cut = len(text)
-    for s in stop:
-        if s:
-            i = text.find(s)
-            if i != -1:
-                cut = min(cut, i)
-    return text[:cut]
 
 
 # ----- multiple choice through generation (for chat APIs, which give no log-likelihoods) -------------------------

@@ -17,8 +17,8 @@ from typing import Any, Sequence
 
 from eval_anything.config import ConfigError
 from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn
-from eval_anything.models.request_building import (MediaOptions, RequestBuildError, build_chat_messages,
-                                                   truncate_at_stop)
+from eval_anything.models.generation import truncate_at_stop
+from eval_anything.models.request_building import MediaOptions, RequestBuildError, build_chat_messages
 from eval_anything.types import GenerationSettings, MODALITIES, Request, Response, canonical_json, sha256_text
 
 INSTALL_HINT = ("vLLM is not installed. Install it with `pip install 'eval-anything[vllm]'` (needs a CUDA GPU), "

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from eval_anything.media import media_part
+from eval_anything.models.generation import truncate_at_stop
 from eval_anything.models.request_building import (MediaOptions, RequestBuildError, build_chat_messages,
-                                                   count_content_parts, truncate_at_stop)
+                                                   count_content_parts)
 from eval_anything.types import Message, Part
 
 
