@@ -208,7 +208,11 @@ def run_task(task: Task, adapter: ModelAdapter, scheduler: Scheduler, ctx: TaskC
 
 
 def _chat_text(req) -> str:
-    return "\n\n".join(f"[{m.role}] {m.text}" for m in req.messages)
+    """The prompt as the model saw it, with media shown as <image:sha256-prefix> placeholders in place."""
+    def part(p) -> str:
+        return p.text if p.type == "text" else f"<{p.type}:{(p.sha256 or 'missing')[:12]}>"
+
+    return "\n\n".join(f"[{m.role}] " + " ".join(part(p) for p in m.parts) for m in req.messages)
 
 
 def task_results(o: TaskOutcome, config: RunConfig) -> dict[str, Any]:
