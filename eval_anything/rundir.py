@@ -78,7 +78,8 @@ class RunWriter:
         for o in outcomes:
             if o.skipped:
                 continue
-            lines = [json.dumps(self.sample_record(o, i), sort_keys=True, ensure_ascii=False)
+            binary = _binary(o, o.task.spec.metric.primary)
+            lines = [json.dumps(self.sample_record(o, i, binary), sort_keys=True, ensure_ascii=False)
                      for i in range(len(o.samples))]
             atomic_write(self.tmp / "samples" / f"{o.task.name}.jsonl", "".join(line + "\n" for line in lines))
         atomic_write(self.tmp / "results.json", dumps(results))
@@ -100,7 +101,7 @@ class RunWriter:
             d["path"] = f"media/{dest.name}"
         return d
 
-    def sample_record(self, o: "TaskOutcome", i: int) -> dict:
+    def sample_record(self, o: "TaskOutcome", i: int, binary: bool) -> dict:
         sample, responses, score = o.samples[i], o.responses[i], o.scores[i]
         primary = o.task.spec.metric.primary
         value = score.metrics.get(primary)
@@ -116,7 +117,7 @@ class RunWriter:
             "output_parts": [self.store_media(p) for r in responses for p in r.parts],
             "extracted": score.extracted,
             "metrics": dict(score.metrics),
-            "correct": (value >= 1.0) if (value is not None and score.error is None and _binary(o, primary)) else None,
+            "correct": (value >= 1.0) if (value is not None and score.error is None and binary) else None,
             "error": score.error or next((r.error for r in responses if r.error), None),
             "judge": [j.to_dict() for j in score.judge],
         }

@@ -21,7 +21,7 @@ from eval_anything.types import Request, Response, sha256_text
 AUTO_BATCH_CPU = 16
 AUTO_BATCH_GPU = 32
 KNOWN_ARGS = {"dtype", "device", "batch_size", "chat_template", "max_length", "trust_remote_code", "num_threads",
-              "revision", "attn_implementation"}
+              "revision", "attn_implementation", "add_bos_token"}
 
 
 def hash_files(paths: Sequence[Path]) -> str:
@@ -60,7 +60,8 @@ def module_fingerprint(model, tokenizer) -> str:
 
 class HFCausalLM(ModelAdapter):
     def __init__(self, model, tokenizer, *, name: str, fingerprint: str, batch_size: int | str = "auto",
-                 chat_template: str = "auto", max_length: int | None = None) -> None:
+                 chat_template: str = "auto", max_length: int | None = None,
+                 add_bos_token: bool | None = None) -> None:
         import torch
 
         super().__init__(name=name, capabilities=Capabilities(frozenset({"text"}), frozenset({"text"}), True))
@@ -71,6 +72,7 @@ class HFCausalLM(ModelAdapter):
             self.tok.pad_token = self.tok.eos_token
         self.batch_size = self._resolve_batch_size(batch_size, torch)
         self.chat_template_mode = chat_template
+        self.add_bos_token = add_bos_token  # None: the tokenizer's default, as lm-evaluation-harness
         cfg_len = getattr(model.config, "max_position_embeddings", None)
         self.max_length = int(max_length or cfg_len or 2048)
         self._fingerprint = fingerprint
@@ -109,10 +111,12 @@ class HFCausalLM(ModelAdapter):
         except OSError as e:
             raise ConfigError(f"could not load a causal LM from {path}: {e}") from None
         extra = {"dtype": dtype_name, "chat_template": model_args.get("chat_template", "auto"),
+                 "add_bos_token": model_args.get("add_bos_token"),
                  "max_length": model_args.get("max_length"), "revision": model_args.get("revision")}
         return cls(model, tok, name=display_name or Path(path).name or path,
                    fingerprint=checkpoint_fingerprint(path, extra), batch_size=model_args.get("batch_size", "auto"),
-                   chat_template=model_args.get("chat_template", "auto"), max_length=model_args.get("max_length"))
+                   chat_template=model_args.get("chat_template", "auto"), max_length=model_args.get("max_length"),
+                   add_bos_token=model_args.get("add_bos_token"))
 
     @classmethod
     def from_model(cls, model, tokenizer, name: str = "in-memory", **kwargs: Any) -> "HFCausalLM":
@@ -152,7 +156,13 @@ class HFCausalLM(ModelAdapter):
         return "\n\n".join(m.text for m in req.messages)
 
     def _encode(self, text: str) -> list[int]:
-        return self.tok(text, add_special_tokens=False)["input_ids"]
+        """Token ids as lm-evaluation-harness makes them: the tokenizer's own special tokens (e.g. a Llama BOS),
+        unless the text already starts with the BOS string (a chat template wrote it) or `add_bos_token` says."""
+        add = self.add_bos_token
+        if add is None:
+            bos = self.tok.bos_token
+            add = not (bos and text.startswith(bos))
+        return self.tok(text, add_special_tokens=add)["input_ids"]
 
     def _pair(self, req: Request) -> tuple[list[int], list[int]]:
         """(context ids, continuation ids), split the way lm-evaluation-harness splits them."""
@@ -301,7 +311,7 @@ class HFCausalLM(ModelAdapter):
         g = reqs[0].generation
         prompts = [self.render(r) for r in reqs]
         self.tok.padding_side = "left"
-        enc = self.tok(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        enc = self.tok.pad({"input_ids": [self._encode(p) for p in prompts]}, return_tensors="pt")
         max_prompt = self.max_length - g.max_new_tokens
         if max_prompt > 0 and enc["input_ids"].shape[1] > max_prompt:  # keep the end of over-long prompts
             enc = {k: v[:, -max_prompt:] for k, v in enc.items()}

@@ -130,3 +130,30 @@ def test_in_memory_fingerprint_tracks_weights(model_and_tok):
             assert HFCausalLM.from_model(model, tok).fingerprint() != fp
         finally:
             p[0, 0] -= 1.0
+
+
+def test_bos_adding_tokenizer_matches_lm_eval_encoding(tiny_llama_path):
+    """With a tokenizer that prepends BOS (as Llama's do), contexts carry BOS as in lm-evaluation-harness, whose
+    default encode keeps the tokenizer's special tokens; the continuation is whole[len(context):]."""
+    from tokenizers.processors import TemplateProcessing
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_llama_path).eval()
+    tok = AutoTokenizer.from_pretrained(tiny_llama_path)
+    tok._tokenizer.post_processor = TemplateProcessing(single="<s> $A", special_tokens=[("<s>", tok.bos_token_id)])
+    assert tok("x")["input_ids"][0] == tok.bos_token_id
+    adapter = HFCausalLM.from_model(model, tok, batch_size=4)
+    reqs = _requests()[:8]
+    got = adapter.loglikelihood(reqs)
+    for r, resp in zip(reqs, got):
+        ctx, whole = tok.encode(r.context_text), tok.encode(r.context_text + r.continuation)
+        assert ctx[0] == tok.bos_token_id
+        with torch.no_grad():
+            logp = model(torch.tensor([whole])).logits.log_softmax(-1)[0]
+        ref = sum(logp[len(ctx) - 1 + j, t].item() for j, t in enumerate(whole[len(ctx):]))
+        assert resp.logprob == pytest.approx(ref, abs=1e-4)
+    # add_bos_token=False turns it off, as lm-eval's model argument of the same name does
+    off = HFCausalLM.from_model(model, tok, add_bos_token=False)
+    assert off._encode("x")[0] != tok.bos_token_id
+    # a prompt that already starts with the BOS string (a chat template wrote it) gets no second BOS
+    assert adapter._encode("<s>x").count(tok.bos_token_id) == 1
