@@ -76,13 +76,9 @@ class Task:
         return h.hexdigest()
 
     def code_files(self) -> list[Path]:
-        """Python files that can shape prompts or scores: the task folder's, and a shared library in its parent
-        folder (e.g. benchmarks/synth/synthlib.py) when the parent is not itself a root of many benchmarks."""
-        d = self.entry.directory
-        files = sorted(d.glob("*.py"))
-        if not (d.parent / "task.yaml").exists() and d.parent.name != "benchmarks":
-            files += sorted(d.parent.glob("*.py"))
-        return files
+        """Python files that can shape prompts or scores: every .py in the task's folder (hooks.py and what it
+        loads, e.g. benchmarks/synth/generators.py). Tasks sharing code share a folder (`*.task.yaml`)."""
+        return sorted(self.entry.directory.glob("*.py"))
 
     @property
     def version_key(self) -> str:

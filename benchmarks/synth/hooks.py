@@ -1,6 +1,6 @@
 """The synth suite's task hooks: generate items into the data cache on first use, build samples, score, aggregate.
 
-Each synth task folder has the same thin hooks.py that loads this file; the task's `options` choose the family
+Every `*.task.yaml` in this folder shares this file; each task's `options` choose the family
 (image, audio, video, cross) and the variant: all media, the text-only control (`control: true`, media removed), or
 a single-modality ablation (`keep_media: [image]`, used for the cross-modal items).
 
