@@ -11,11 +11,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from eval_anything.config import ConfigError, format_validation_error, load_yaml_file
+
 Modality = Literal["text", "image-text", "audio-text"]
-
-
-class ConfigError(Exception):
-    """A user-facing configuration problem; the message names the key or file."""
 
 
 class Strict(BaseModel):
@@ -204,40 +202,21 @@ def apply_overrides(raw: dict[str, Any], overrides: list[tuple[str, str]]) -> di
     return raw
 
 
-def _format_errors(err: ValidationError, source: str, overridden: set[str]) -> str:
-    lines = [f"invalid {source}:"]
-    for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"])
-        via = " (from --" + loc + ")" if loc in overridden else ""
-        if e["type"] == "extra_forbidden":
-            lines.append(f"  - unknown key '{loc}'{via}; check its spelling")
-        elif e["type"] == "missing":
-            lines.append(f"  - missing required key '{loc}'")
-        else:
-            lines.append(f"  - {loc}: {e['msg']}{via}")
-    return "\n".join(lines)
-
-
 def load_config(algorithm: str, path: str | Path | None, overrides: list[tuple[str, str]] = ()):
     """Read YAML, apply overrides, validate against the algorithm's model. Raises ConfigError naming bad keys."""
     if algorithm not in CONFIGS:
         raise ConfigError(f"unknown algorithm {algorithm!r}; expected one of {', '.join(CONFIGS)}")
     raw: dict[str, Any] = {}
     if path is not None:
-        try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except OSError as e:
-            raise ConfigError(f"cannot read config {path}: {e.strerror}") from None
-        except yaml.YAMLError as e:
-            raise ConfigError(f"malformed YAML in {path}: {e}") from None
+        raw = load_yaml_file(Path(path)) or {}
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: a config must be a YAML mapping")
     raw = apply_overrides(raw, list(overrides))
     try:
         cfg = CONFIGS[algorithm].model_validate(raw)
     except ValidationError as e:
-        raise ConfigError(_format_errors(e, f"{algorithm} config {path or '(overrides only)'}",
-                                         {k for k, _ in overrides})) from None
+        raise ConfigError(format_validation_error(e, f"{algorithm} config {path or '(overrides only)'}",
+                                                  {k for k, _ in overrides})) from None
     if path is not None:
         resolve_paths(cfg, Path(path).resolve().parent)
     return cfg

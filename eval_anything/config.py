@@ -115,16 +115,19 @@ def load_yaml_file(path: Path) -> Any:
         raise ConfigError(f"cannot read {path}: {e.strerror}") from None
 
 
-def format_validation_error(err: ValidationError, source: str) -> str:
+def format_validation_error(err: ValidationError, source: str, overridden: frozenset[str] | set[str] = frozenset()
+                            ) -> str:
+    """One line per problem, naming the key; keys in `overridden` came from a `--key value` override."""
     lines = [f"invalid config in {source}:"]
     for e in err.errors():
         loc = ".".join(str(x) for x in e["loc"])
+        via = f" (from --{loc})" if loc in overridden else ""
         if e["type"] == "extra_forbidden":
-            lines.append(f"  - unknown key '{loc}' (remove it or check its spelling)")
+            lines.append(f"  - unknown key '{loc}'{via} (remove it or check its spelling)")
         elif e["type"] == "missing":
             lines.append(f"  - missing required key '{loc}'")
         else:
-            lines.append(f"  - {loc}: {e['msg']}")
+            lines.append(f"  - {loc}: {e['msg']}{via}")
     return "\n".join(lines)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import nullcontext
 from typing import Any, Sequence
 
 from eval_anything.cache import ResponseCache, cache_key
@@ -130,7 +129,3 @@ def _with_latency(resp: Response, latency: float) -> Response:
     from dataclasses import replace
 
     return replace(resp, latency_s=latency)
-
-
-def no_progress():
-    return nullcontext(Progress(enabled=False))

@@ -176,7 +176,11 @@ class Request:
     sample_id: str = field(default="", compare=False)
 
     def key(self) -> str:
-        """Stable content hash: kind + messages (media by hash) + continuation + settings."""
+        """Stable content hash: kind + messages (media by hash) + continuation + settings. Computed once: the
+        scheduler, the cache and the adapters all key on it."""
+        cached = self.__dict__.get("_key")
+        if cached is not None:
+            return cached
         payload = {
             "kind": self.kind,
             "messages": [m.key_dict() for m in self.messages],
@@ -186,7 +190,9 @@ class Request:
             "context_text": self.context_text,
             "chat_template": self.chat_template,
         }
-        return sha256_text(canonical_json(payload))
+        key = sha256_text(canonical_json(payload))
+        object.__setattr__(self, "_key", key)  # not a field: equality, hashing and replace() ignore it
+        return key
 
     @property
     def input_modalities(self) -> set[str]:

@@ -1,7 +1,8 @@
 """Shared pieces of the perf/ benchmarks: models, generated task folders, the plain-transformers floor, timing.
 
-The floor functions import only torch and transformers (never eval_anything), so `bench_core.py floor ...` run as
-its own process measures what a user with a hand-written loop would pay.
+The floor functions import only torch and transformers (of eval_anything only the dependency-free word list of
+its default model), so `bench_core.py floor ...` run as its own process measures what a user with a hand-written
+loop would pay.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ PY = sys.executable
 HARNESS_ROOT = Path(os.environ.get("EA_PERF_HARNESS_ROOT") or ROOT).resolve()
 sys.path.insert(0, str(HARNESS_ROOT))
 
+from eval_anything.models.default_model import CORPUS_WORDS  # noqa: E402  (after choosing HARNESS_ROOT)
+
 
 def harness_cli() -> tuple[list[str], dict[str, str]]:
     """The command that runs `eval-anything` from HARNESS_ROOT, and the environment it needs."""
@@ -38,14 +41,7 @@ MODEL_SIZES: dict[str, dict[str, int]] = {
     "100m": {"hidden_size": 768, "layers": 12, "heads": 12, "intermediate_size": 2048},
 }
 
-# Words the built-in tokenizer was trained on (so contexts are ~2 tokens per word, not raw bytes).
-WORDS = (
-    "the a an of to and in is was what which who how many much answer question choice true false yes no "
-    "image audio video sound picture red green blue yellow circle square triangle left right up down beep "
-    "tone high low first second number count equal more less total each has have cost costs dollar dollars "
-    "apple apples book books train hour hours minute minutes water energy plant plants animal cell sun earth "
-    "because therefore so then if not all some none option best describe explain step think let us"
-).split()
+WORDS = CORPUS_WORDS  # the built-in tokenizer's training words: ~2 tokens per word, not raw bytes
 
 MC_TEMPLATE = "Question: {question}\nAnswer:"  # = lm_eval doc_to_text and our prompt.template
 

@@ -25,15 +25,19 @@ CHAT_TEMPLATE = (
 SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<unk>", "<|user|>", "<|assistant|>", "<|system|>", "<|end|>"]
 
 
+# Words the built-in tokenizer is trained on (benchmarks reuse them so contexts are words, not raw bytes).
+CORPUS_WORDS = (
+    "the a an of to and in is was what which who how many much answer question choice true false yes no "
+    "image audio video sound picture red green blue yellow circle square triangle left right up down beep "
+    "tone high low first second number count equal more less total each has have cost costs dollar dollars "
+    "apple apples book books train hour hours minute minutes water energy plant plants animal cell sun earth "
+    "because therefore so then if not all some none option best describe explain step think let us"
+).split()
+
+
 def _corpus() -> list[str]:
     """Deterministic local training text: words, digits and punctuation the shipped tasks use."""
-    words = (
-        "the a an of to and in is was what which who how many much answer question choice true false yes no "
-        "image audio video sound picture red green blue yellow circle square triangle left right up down beep "
-        "tone high low first second number count equal more less total each has have cost costs dollar dollars "
-        "apple apples book books train hour hours minute minutes water energy plant plants animal cell sun earth "
-        "because therefore so then if not all some none option best describe explain step think let us"
-    ).split()
+    words = CORPUS_WORDS
     lines = [" ".join(words[i : i + 12]) for i in range(0, len(words), 12)]
     lines += [" ".join(str(n) for n in range(k, k + 20)) for k in range(0, 400, 20)]
     lines += [string.ascii_letters, string.punctuation, "A. B. C. D. Answer: #### = + - * / ( ) ? ! ,"]

@@ -7,7 +7,6 @@ lm-evaluation-harness instead runs context + choice in full for every choice.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -16,46 +15,13 @@ from typing import Any, Sequence
 from eval_anything.config import ConfigError
 from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn
 from eval_anything.models.generation import decode_generations, generate_kwargs
-from eval_anything.types import Request, Response, sha256_text
+from eval_anything.models.hf_common import check_known_args, checkpoint_fingerprint, load_settings, module_fingerprint
+from eval_anything.types import Request, Response
 
 AUTO_BATCH_CPU = 16
 AUTO_BATCH_GPU = 32
 KNOWN_ARGS = {"dtype", "device", "batch_size", "chat_template", "max_length", "trust_remote_code", "num_threads",
               "revision", "attn_implementation", "add_bos_token"}
-
-
-def hash_files(paths: Sequence[Path]) -> str:
-    h = hashlib.sha256()
-    for p in sorted(paths):
-        h.update(p.name.encode())
-        with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 22), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
-
-def checkpoint_fingerprint(path: str, extra: dict) -> str:
-    """sha256 over config, weights and tokenizer files, plus settings that change outputs."""
-    root = Path(path)
-    if not root.is_dir():  # a hub id: the best we can do offline is the id and revision
-        return sha256_text(json.dumps({"id": path, **extra}, sort_keys=True))
-    files = [p for p in root.iterdir() if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".model",
-                                                                        ".jinja", ".txt", ".tiktoken"}]
-    return sha256_text(hash_files(files) + json.dumps(extra, sort_keys=True))
-
-
-def module_fingerprint(model, tokenizer) -> str:
-    """Fingerprint of an in-memory model: its parameters' bytes + the tokenizer's vocab and template."""
-    import torch
-
-    h = hashlib.sha256()
-    with torch.no_grad():
-        for name, t in sorted(model.state_dict().items()):
-            h.update(name.encode())
-            h.update(t.detach().to("cpu").contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    h.update(json.dumps(tokenizer.get_vocab(), sort_keys=True).encode())
-    h.update(str(getattr(tokenizer, "chat_template", "")).encode())
-    return h.hexdigest()
 
 
 class HFCausalLM(ModelAdapter):
@@ -77,6 +43,7 @@ class HFCausalLM(ModelAdapter):
         self.max_length = int(max_length or cfg_len or 2048)
         self._fingerprint = fingerprint
         self._token_cache: dict[str, tuple[list[int], list[int]]] = {}
+        self._prompt_cache: dict[str, list[int]] = {}
         # transformers >= 5.2x renamed `past_key_values` to `cache`; accept both.
         import inspect
 
@@ -85,32 +52,16 @@ class HFCausalLM(ModelAdapter):
     # ----- construction ---------------------------------------------------------------------------------------
     @classmethod
     def from_path(cls, path: str, model_args: dict[str, Any], display_name: str | None = None) -> "HFCausalLM":
-        unknown = set(model_args) - KNOWN_ARGS
-        if unknown:
-            raise ConfigError(f"unknown --model-args for hf: {', '.join(sorted(unknown))}. Known: "
-                              + ", ".join(sorted(KNOWN_ARGS)))
-        import torch
+        check_known_args(model_args, KNOWN_ARGS, "hf:")
         from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # the harness shows its own progress
-        if "num_threads" in model_args:
-            torch.set_num_threads(int(model_args["num_threads"]))
-        dtype_name = str(model_args.get("dtype", "float32"))
-        dtype = getattr(torch, dtype_name, None)
-        if not isinstance(dtype, torch.dtype):
-            raise ConfigError(f"--model-args dtype={dtype_name} is not a torch dtype (float32, bfloat16, float16)")
-        device = model_args.get("device") or ("cuda" if torch.cuda.is_available() else "cpu")
-        common = {"revision": model_args.get("revision"), "trust_remote_code": bool(model_args.get("trust_remote_code"))}
+        settings = load_settings(model_args)
         try:
-            tok = AutoTokenizer.from_pretrained(path, **common)
-            kwargs = {"dtype": dtype, **common}
-            if model_args.get("attn_implementation"):
-                kwargs["attn_implementation"] = model_args["attn_implementation"]
-            model = AutoModelForCausalLM.from_pretrained(path, **kwargs).to(device)
+            tok = AutoTokenizer.from_pretrained(path, **settings.hub)
+            model = AutoModelForCausalLM.from_pretrained(path, **settings.model_kwargs).to(settings.device)
         except OSError as e:
             raise ConfigError(f"could not load a causal LM from {path}: {e}") from None
-        extra = {"dtype": dtype_name, "chat_template": model_args.get("chat_template", "auto"),
+        extra = {"dtype": settings.dtype_name, "chat_template": model_args.get("chat_template", "auto"),
                  "add_bos_token": model_args.get("add_bos_token"),
                  "max_length": model_args.get("max_length"), "revision": model_args.get("revision")}
         return cls(model, tok, name=display_name or Path(path).name or path,
@@ -183,6 +134,13 @@ class HFCausalLM(ModelAdapter):
             self._token_cache[key] = (ctx_ids, cont_ids)
         return self._token_cache[key]
 
+    def _prompt_ids(self, req: Request) -> list[int]:
+        """A generation prompt's ids, encoded once (the batch plan sorts by them, the batch then runs them)."""
+        key = req.key()
+        if key not in self._prompt_cache:
+            self._prompt_cache[key] = self._encode(self.render(req))
+        return self._prompt_cache[key]
+
     # ----- batching -------------------------------------------------------------------------------------------
     def batch_plan(self, requests: Sequence[Request]) -> list[list[int]]:
         if not requests:
@@ -216,15 +174,20 @@ class HFCausalLM(ModelAdapter):
             by_settings.setdefault(json.dumps(r.generation.to_dict(), sort_keys=True), []).append(i)
         batches = []
         for key in sorted(by_settings):
-            idx = sorted(by_settings[key], key=lambda i: (-len(self._encode(self.render(requests[i]))), i))
+            idx = sorted(by_settings[key], key=lambda i: (-len(self._prompt_ids(requests[i])), i))
             batches += [idx[j : j + self.batch_size] for j in range(0, len(idx), self.batch_size)]
         return batches
 
     # ----- log-likelihood -------------------------------------------------------------------------------------
     def loglikelihood(self, requests: Sequence[Request], progress: ProgressFn | None = None) -> list[Response]:
+        return self._run_planned(requests, self._loglikelihood_batch, progress)
+
+    def _run_planned(self, requests: Sequence[Request], run_batch, progress: ProgressFn | None) -> list[Response]:
+        """Run `requests` in planned batches (the scheduler passes one planned batch at a time, run whole)."""
         out: list[Response] = [None] * len(requests)  # type: ignore[list-item]
-        for batch in self.batch_plan(requests) if len(requests) > self.batch_size else [list(range(len(requests)))]:
-            for i, resp in zip(batch, self._loglikelihood_batch([requests[i] for i in batch])):
+        plan = self.batch_plan(requests) if len(requests) > self.batch_size else [list(range(len(requests)))]
+        for batch in plan:
+            for i, resp in zip(batch, run_batch([requests[i] for i in batch])):
                 out[i] = resp
             if progress:
                 progress(len(batch))
@@ -295,23 +258,15 @@ class HFCausalLM(ModelAdapter):
 
     # ----- generation -----------------------------------------------------------------------------------------
     def generate(self, requests: Sequence[Request], progress: ProgressFn | None = None) -> list[Response]:
-        out: list[Response] = [None] * len(requests)  # type: ignore[list-item]
-        plan = self.batch_plan(requests) if len(requests) > self.batch_size else [list(range(len(requests)))]
-        for batch in plan:
-            for i, resp in zip(batch, self._generate_batch([requests[i] for i in batch])):
-                out[i] = resp
-            if progress:
-                progress(len(batch))
-        return out
+        return self._run_planned(requests, self._generate_batch, progress)
 
     def _generate_batch(self, reqs: Sequence[Request]) -> list[Response]:
         import torch
 
         started = time.perf_counter()
         g = reqs[0].generation
-        prompts = [self.render(r) for r in reqs]
         self.tok.padding_side = "left"
-        enc = self.tok.pad({"input_ids": [self._encode(p) for p in prompts]}, return_tensors="pt")
+        enc = self.tok.pad({"input_ids": [self._prompt_ids(r) for r in reqs]}, return_tensors="pt")
         max_prompt = self.max_length - g.max_new_tokens
         if max_prompt > 0 and enc["input_ids"].shape[1] > max_prompt:  # keep the end of over-long prompts
             enc = {k: v[:, -max_prompt:] for k, v in enc.items()}

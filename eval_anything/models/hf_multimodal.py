@@ -14,7 +14,6 @@ and cut into batches of `batch_size`; a request whose media cannot be read gets 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from eval_anything.config import ConfigError
 from eval_anything.media import MediaError, load_audio, load_image, sample_video_frames
 from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn
 from eval_anything.models.generation import decode_generations, generate_kwargs
+from eval_anything.models.hf_common import check_known_args, checkpoint_fingerprint, load_settings, module_fingerprint
 from eval_anything.types import Request, Response, sha256_text
 
 KNOWN_ARGS = {"dtype", "device", "batch_size", "num_threads", "revision", "trust_remote_code",
@@ -31,9 +31,6 @@ KNOWN_ARGS = {"dtype", "device", "batch_size", "num_threads", "revision", "trust
 AUTO_BATCH = 8
 PROCESSOR_FILES = ("processor_config.json", "preprocessor_config.json", "video_preprocessor_config.json")
 MEDIA_KEYS = {"image_processor": "image", "feature_extractor": "audio", "video_processor": "video"}
-WEIGHT_SUFFIXES = {".json", ".safetensors", ".bin", ".jinja", ".model", ".txt", ".tiktoken"}
-
-
 # ----- detection (cheap, never downloads) -------------------------------------------------------------------------
 def _processor_files(path_or_id: str) -> list[Path]:
     root = Path(path_or_id).expanduser()
@@ -74,22 +71,6 @@ def checkpoint_media(path_or_id: str) -> set[str]:
 def is_multimodal_checkpoint(path_or_id: str) -> bool:
     """True when the processor config has an image processor, feature extractor or video processor."""
     return bool(checkpoint_media(path_or_id))
-
-
-def checkpoint_fingerprint(path: str, extra: dict) -> str:
-    """sha256 over config, weights, tokenizer and processor files, plus settings that change outputs."""
-    root = Path(path)
-    h = hashlib.sha256()
-    if root.is_dir():
-        for p in sorted(q for q in root.iterdir() if q.is_file() and q.suffix in WEIGHT_SUFFIXES):
-            h.update(p.name.encode())
-            with open(p, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 22), b""):
-                    h.update(chunk)
-    else:
-        h.update(path.encode())
-    h.update(json.dumps(extra, sort_keys=True).encode())
-    return h.hexdigest()
 
 
 def _auto_model_class(config):
@@ -134,28 +115,14 @@ class HFMultimodal(ModelAdapter):
 
     @classmethod
     def from_path(cls, path: str, model_args: dict[str, Any], display_name: str | None = None) -> "HFMultimodal":
-        unknown = set(model_args) - KNOWN_ARGS
-        if unknown:
-            raise ConfigError(f"unknown --model-args for a multimodal hf model: {', '.join(sorted(unknown))}. "
-                              f"Known: {', '.join(sorted(KNOWN_ARGS))}")
-        import torch
+        check_known_args(model_args, KNOWN_ARGS, "a multimodal hf model")
         from transformers import AutoConfig, AutoProcessor
 
-        if "num_threads" in model_args:  # default: leave torch's setting alone
-            torch.set_num_threads(int(model_args["num_threads"]))
-        dtype_name = str(model_args.get("dtype", "float32"))
-        dtype = getattr(torch, dtype_name, None)
-        if not isinstance(dtype, torch.dtype):
-            raise ConfigError(f"--model-args dtype={dtype_name} is not a torch dtype (float32, bfloat16, float16)")
-        device = model_args.get("device") or ("cuda" if torch.cuda.is_available() else "cpu")
-        common = {"revision": model_args.get("revision"), "trust_remote_code": bool(model_args.get("trust_remote_code"))}
+        load = load_settings(model_args)
         try:
-            processor = AutoProcessor.from_pretrained(path, **common)
-            config = AutoConfig.from_pretrained(path, **common)
-            kwargs: dict[str, Any] = {"dtype": dtype, **common}
-            if model_args.get("attn_implementation"):
-                kwargs["attn_implementation"] = model_args["attn_implementation"]
-            model = _auto_model_class(config).from_pretrained(path, **kwargs).to(device)
+            processor = AutoProcessor.from_pretrained(path, **load.hub)
+            config = AutoConfig.from_pretrained(path, **load.hub)
+            model = _auto_model_class(config).from_pretrained(path, **load.model_kwargs).to(load.device)
         except (OSError, ValueError, ImportError) as e:
             raise ConfigError(f"could not load a multimodal model from {path}: {type(e).__name__}: {e}") from None
         # Same names as the API adapters' media options, so one --model-args string works for both.
@@ -170,8 +137,6 @@ class HFMultimodal(ModelAdapter):
     @classmethod
     def from_model(cls, model, processor, name: str = "in-memory", **kwargs: Any) -> "HFMultimodal":
         """Wrap a model and processor already in memory (training-time evaluation); fingerprinted by content."""
-        from eval_anything.models.hf_causal import module_fingerprint
-
         tok = getattr(processor, "tokenizer", processor)
         extra = json.dumps({"processor": processor.to_json_string() if hasattr(processor, "to_json_string") else "",
                             "video_frames": kwargs.get("video_frames", 8), "video_size": kwargs.get("video_size")},
