@@ -1,5 +1,5 @@
 # Two commands: `make demo` (install + run every task on the built-in model) and `make test` (install + test suite).
-# torch is installed first, pinned to the CPU build (any other spec may pull a multi-GB CUDA build on CPU machines).
+# torch is installed first by tools/install_torch.py: on a machine without an NVIDIA driver it never pulls a CUDA build.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 TORCH ?= torch==2.13.0
@@ -10,7 +10,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q $(TORCH)
+	$(PY) tools/install_torch.py $(TORCH)
 	$(PY) -m pip install -q -e ".[test]"
 	touch $@
 
