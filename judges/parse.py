@@ -24,10 +24,10 @@ Judge scores (`parse_score(text, lo, hi)`)
 Structured all-modality answers (`parse_structured_answer(text)`), the paper's answer format for modality selection
 and synergy: three sections, text response, image instruction, audio instruction.
   A1. Section headers: `[[response]]`, `[response]`, `[[image_instruction]]`, `[[audio_instruction]]` (also with a
-      space for the underscore, any case, optional markdown) anywhere in the reply, on any line, in any order, several
-      on one line; the unbracketed names `image instruction`, `audio instruction`, `text response` anywhere; the
-      unbracketed `response` only at the start of a line (after markdown such as `**`, `#`, `-`, `>`). Each header is
-      followed by ':' (or the full-width '：').
+      space or '-' for the underscore, any case, optional markdown) anywhere in the reply, on any line, in any order,
+      several on one line; the unbracketed names `image instruction`, `audio instruction`, `text response` anywhere;
+      the unbracketed `response` only at the start of a line (after markdown such as `**`, `#`, `-`, `>`). A header is
+      followed by ':' (or the full-width '：'); after a double-bracketed header the colon may be left out.
   A2. A section's content runs to the next header or the end of the reply; a closing `[/output_format]` tag and the
       markdown/quotes around the content are not content. Text before the first header is not part of any section.
       A section given twice: the first one counts.
@@ -186,12 +186,13 @@ def parse_option(text: str | None, n_options: int = 4) -> str:
 
 # ----- structured all-modality answers (rules A1-A4) -----------------------------------------------------------
 SECTIONS = ("response", "image_instruction", "audio_instruction")
-_SEP = r"[ _]"
-_BRACKET_HEAD = (r"\[\[?\s*(response|text" + _SEP + r"response|image" + _SEP + r"instruction|audio" + _SEP
-                 + r"instruction)\s*\]\]?")
+_SEP = r"[ _\-]"
+_NAMES = r"(response|text" + _SEP + r"response|image" + _SEP + r"instruction|audio" + _SEP + r"instruction)"
 _HEADER = re.compile(
-    r"(?i)(?:" + _BRACKET_HEAD + r"|(?<![\w\[])(text" + _SEP + r"response|image" + _SEP + r"instruction|audio"
-    + _SEP + r"instruction)(?![\w\]])|(?:^|(?<=\n))[ \t>#*\-]*(response)(?![\w\]]))[ \t]*\**[ \t]*[:：]")
+    r"(?i)(?:\[\[\s*" + _NAMES + r"\s*\]\][ \t]*\**[ \t]*[:：]?"  # [[name]], colon optional
+    r"|(?:\[\s*" + _NAMES + r"\s*\]"  # [name]
+    r"|(?<![\w\[])(text" + _SEP + r"response|image" + _SEP + r"instruction|audio" + _SEP + r"instruction)(?![\w\]])"
+    r"|(?:^|(?<=\n))[ \t>#*\-]*(response)(?![\w\]]))[ \t]*\**[ \t]*[:：])")
 _NONE_WORD = r"(?:none|null|n/a|nil)"
 _NONE = re.compile(r"(?i)[\s*_\"'`]*[(\[<]?[\s*_\"'`]*" + _NONE_WORD + r"[\s*_\"'`]*[)\]>]?[\s*_\"'`]*\.?"
                    r"(?:\s*\([^()]*\))?[\s*_\"'`.]*")
@@ -229,7 +230,7 @@ def parse_structured_answer(reply: str | None) -> StructuredAnswer:
         return StructuredAnswer(section_value(reply), None, None, structured=False)
     found: dict[str, str] = {}
     for h, nxt in zip(heads, heads[1:] + [None]):
-        name = next(g for g in h.groups() if g).lower().replace(" ", "_")
+        name = re.sub(r"[ \-]", "_", next(g for g in h.groups() if g).lower())
         key = "response" if name in ("response", "text_response") else name
         found.setdefault(key, reply[h.end(): nxt.start() if nxt else len(reply)])
     return StructuredAnswer(section_value(found.get("response")), section_value(found.get("image_instruction")),

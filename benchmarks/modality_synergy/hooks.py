@@ -27,6 +27,7 @@ MODES = ("media", "instructions")
 
 
 def doc_to_sample(task, row, index, ctx):
+    input_mode(ctx)  # a wrong --task-option synergy_input stops the run before any model call
     sid = str(row.get("instruction_uid", index))
     selection = row.get("selection")
     return Sample(id=sid, messages=(Message.user(task.render_question(row)),),

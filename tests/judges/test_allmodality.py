@@ -175,6 +175,14 @@ def test_s_amg_equals_hand_computed_values(mode):
     assert extra["share_without_pair"] == pytest.approx(1 / 3) and extra["judged_on"] == mode
 
 
+def test_an_unknown_synergy_input_stops_before_any_model_call():
+    from eval_anything.config import ConfigError
+
+    task = Task(REG.tasks["modality_synergy"])
+    with pytest.raises(ConfigError, match="synergy_input='plans': use one of media, instructions"):
+        task.samples(TaskContext(options={"synergy_input": "plans"}))
+
+
 def test_media_mode_without_media_is_an_error_not_a_silent_fallback():
     task, by_id = _task("modality_synergy")
     judge = media_adapter(lambda r: "Score: 9", tag="never")

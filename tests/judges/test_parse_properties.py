@@ -133,7 +133,7 @@ ANSWERS = ["No.", "Nothing.", "-", "0", "no", "None of the options fit, so here 
 HEADS = {
     "response": ["[[response]]", "[[Response]]", "[response]", "**Response**", "Response", "[[text response]]",
                  "Text response", "[[RESPONSE]]"],
-    "image_instruction": ["[[image_instruction]]", "[[Image Instruction]]", "**Image instruction**",
+    "image_instruction": ["[[image_instruction]]", "[[Image Instruction]]", "**Image instruction**", "[[image-instruction]]",
                           "Image instruction", "[image_instruction]", "IMAGE_INSTRUCTION"],
     "audio_instruction": ["[[audio_instruction]]", "[[Audio instruction]]", "**Audio instruction:**",
                           "Audio instruction", "[audio_instruction]"],
@@ -157,7 +157,7 @@ def structured_reply(draw):
         head = draw(st.sampled_from(HEADS[key]))
         if key == "response" and head in ("**Response**", "Response") and (one_line and i > 0):
             head = "[[response]]"  # an unbracketed "Response" header counts only at a line start (rule A1)
-        colon = "" if head.endswith(":**") else ":"
+        colon = "" if head.endswith(":**") or (head.startswith("[[") and draw(st.booleans())) else ":"
         sections.append(f"{head}{colon} {content}")
     preamble = draw(st.sampled_from(["", "Sure, here is my answer.", "Here you go!"]))
     body = (" " if one_line else "\n").join(sections)
@@ -183,6 +183,7 @@ def test_structured_answers_give_the_sections_a_careful_reader_sees(case):
     ("[[audio_instruction]]: a bell\n[[response]]: Listen.\n[[image_instruction]]: a church tower", "tia"),
     ("[[response]]: ... [[image_instruction]]: a cat [[audio_instruction]]: a purr", "tia"),
     ("[[response]]: None\n[[image_instruction]]: N/A\n[[audio_instruction]]:", None),
+    ("[output_format]\n[[response]] Yes.\n[[image_instruction]] a dog\n[[audio_instruction]] None\n[/output_format]", "ti"),
     ("Just a plain answer.", "t"),
     ("No.", "t"),
     ("", None),
