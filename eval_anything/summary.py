@@ -62,13 +62,17 @@ def print_task_table(task_paths: Iterable[str], data_dir: Path | None, console: 
     console = console or _console()
     registry = TaskRegistry(task_paths)
     table = Table(title=f"{len(registry.tasks)} tasks")
-    for col in ("task", "groups", "input", "output", "request", "metric", "samples", "offline data", "version"):
+    from eval_anything.scales import declared_range
+
+    for col in ("task", "groups", "input", "output", "request", "metric", "range", "samples", "offline data", "version"):
         table.add_column(col)
     for name, entry in sorted(registry.tasks.items()):
         spec = entry.spec
         count, offline = data_status(Task(entry), data_dir)
+        rng = declared_range(spec.metric)
         table.add_row(name, ",".join(spec.groups), ",".join(spec.modalities.input), ",".join(spec.modalities.output),
-                      spec.request_kind, spec.metric.primary, count, offline, str(spec.version))
+                      spec.request_kind, spec.metric.primary, f"{rng[0]:g}-{rng[1]:g}" if rng else "undeclared",
+                      count, offline, str(spec.version))
     console.print(table)
 
 

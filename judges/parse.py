@@ -8,7 +8,7 @@ Judge scores (`parse_score(text, lo, hi)`)
   S2. Verdict forms, strongest first; within a tier the verdict is the **last** one in the reply (a reasoning judge
       states its verdict at the end, after any rubric it quotes):
         tier 1: a JSON object's "score" / "rating" / "grade" field; `[[N]]`; a labelled score
-                `Score: N`, `Final rating = N`, `**Grade:** N`, `Score - N`, `The score is N`
+                `Score: N`, `Final rating = N`, `**Grade:** N`, `Score - N`, `Score — N`, `The score is N`
                 (label, then ':' '=' ' - ' or 'is'; markdown around the number is fine; `N/hi` or `N out of hi`
                 may follow);
         tier 2: a bare fraction `N/hi` or `N out of hi` anywhere ("I give it 7/10");
@@ -58,7 +58,7 @@ _REMARK_AFTER = re.compile(
     r"(?i)^[^\S\n]*(?:(?:-|–|—|to)\s*\d|\**\s*(?:would|could|should|if|when|only|requires?|needs?|means|indicates|"
     r"is\s+(?:for|reserved|given\s+(?:to|when|if)|only)|reserved|stands\s+for)\b)")
 _LABELLED = re.compile(
-    r"(?i)(?<![\w])(?:score|rating|grade)(?!\s+of\b)\**[^\S\n]*(?:[:=：]|[^\S\n]-[^\S\n]|[^\S\n]is\b)[^\S\n]*\**[^\S\n]*"
+    r"(?i)(?<![\w])(?:score|rating|grade)(?!\s+of\b)\**[^\S\n]*(?:[:=：]|[^\S\n][-–—]{1,2}[^\S\n]|[^\S\n]is\b)[^\S\n]*\**[^\S\n]*"
     + _NUM + r"[^\S\n]*\**" + _DENOM)
 _BRACKETED = re.compile(r"\[\[\s*" + _NUM + r"\s*\]\]")
 _FRACTION = re.compile(r"(?<![\w./])" + _NUM + r"\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?)(?![\w/])")
@@ -97,7 +97,9 @@ def _tier1(text: str) -> list[tuple[int, str, str | None]]:
         lowered = {str(k).lower(): v for k, v in obj.items()}
         for k in ("score", "rating", "grade"):
             if k in lowered and not isinstance(lowered[k], (dict, list, bool)) and lowered[k] is not None:
-                found.append((start, str(lowered[k]).strip(), None))
+                value = str(lowered[k]).strip()
+                frac = re.fullmatch(_NUM + _DENOM, value)  # "8" or "8/10" as a string
+                found.append((start, frac.group(1), frac.group(2)) if frac else (start, value, None))
                 break
     for m in _BRACKETED.finditer(text):
         if not _is_remark(text, m.end()):

@@ -19,7 +19,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 VERDICT_FORMS = [
     "Score: {v}", "score: {v}", "SCORE: {v}", "**Score:** {v}", "**Score: {v}**", "Score: **{v}**", "Rating = {v}",
     "Final score - {v}", "Final rating: {v}/10", "Grade: {v} out of 10", "[[{v}]]", "Score: [[{v}]]",
-    '{{"score": {v}}}', '```json\n{{"rating": {v}, "reason": "fine"}}\n```', "### Score: {v}", "The score is {v}.",
+    '{{"score": {v}}}', "Score — {v}", '```json\n{{"rating": {v}, "reason": "fine"}}\n```', "### Score: {v}", "The score is {v}.",
 ]
 # Scale statements and quoted rubric lines (before the verdict); {w} is any other number on the scale.
 BEFORE = [
@@ -32,7 +32,7 @@ BEFORE = [
 AFTER = [
     "A score of {w} would need more detail.", "A rating of {w} would require sources.", "(a {w}/10 would need more)",
     "Scores above {w} are for perfect answers.", "I hope this helps.", "Note: 2 details were missing.",
-    "Rating: {w} only if the tone were right.", "A Score: {w} would need citations.", "Score: {w} if it were longer.",
+    "Rating: {w} only if the tone were right.", "Score: {w} would be too generous.", "A Score: {w} would need citations.", "Score: {w} if it were longer.",
 ]
 
 
@@ -78,6 +78,11 @@ def test_any_text_is_a_failure_or_a_number_it_contains_in_range(text):
     ("Rating: 3 -- a rating of 5 would need a clearer answer.", 3.0),
     ("Score: 6\nOn reflection the details are right.\nFinal score: 8", 8.0),  # the last verdict, not the first
     ("[[4]] ... wait, revisiting: [[7]]", 7.0),
+    ("Score — 6. It would need sources to reach 9.", 6.0),
+    ('{"score": "8/10", "why": "a score of 10 would need more"}', 8.0),
+    ("Score: 7 would be too generous. Score: 5", 5.0),
+    ("Rating: [[5]]", 5.0),
+    ("Score: 4/4 for accuracy, 2/3 for detail.\nTotal score: 8/10", 8.0),
 ])
 def test_issue_examples(reply, expected):
     assert parse_score(reply, 1, 10) == expected
@@ -85,7 +90,7 @@ def test_issue_examples(reply, expected):
 
 @pytest.mark.parametrize("reply", [
     "On a score of 1 to 10, I rate it 8.", None, "", "   ", "Score: 11", "Score: 0", "Score: 8/5", "Score: 1-10",
-    "A score of 10 would need more detail.",
+    "A score of 10 would need more detail.", '{"score": "8/5"}', "Score: 7/10 if it cited sources.",
 ])
 def test_ambiguous_or_invalid_replies_fail(reply):
     with pytest.raises(ParseError):
