@@ -21,6 +21,11 @@ Judge scores (`parse_score(text, lo, hi)`)
   S4. A denominator other than `hi` ("3/5" on a 1-10 scale), a value outside [lo, hi] or a non-number is a
       failure, never clipped.
 
+Option letters (`parse_option(text, n)`, TIFA answers): a JSON "answer"/"option"/"choice" field; `[[C]]`; the last
+"answer/option/choice (is) C" (a lowercase letter only when nothing but punctuation follows it on its line, so "the
+answer is a dog" is not A); "(b)" or a letter opening the reply, alone on its line or followed by ")", "." or ":"
+("C", "**C**", "C. a dog", but not "A dog barks"). Anything else is a failure.
+
 Structured all-modality answers (`parse_structured_answer(text)`), the paper's answer format for modality selection
 and synergy: three sections, text response, image instruction, audio instruction.
   A1. Section headers: `[[response]]`, `[response]`, `[[image_instruction]]`, `[[audio_instruction]]` (also with a
@@ -176,9 +181,11 @@ def parse_option(text: str | None, n_options: int = 4) -> str:
             return value.strip()[0].upper()
     for pattern in (
         r"\[\[\s*(" + cls + r")\s*\]\]",
-        r"\b(?i:answer|option|choice)\b\s*(?:is)?\s*[:=\-]?\s*(\((?i:[" + letters + r"])\)|[" + letters + r"]\b)",  # not "answer is a dog"
+        # "Answer: C", "answer: (c)", "Answer: c." but not "the answer is a dog"
+        r"\b(?i:answer|option|choice)\b\s*(?:is)?\s*[:=\-]?\s*\**(\((?i:[" + letters + r"])\)|[" + letters + r"]\b|["
+        + letters.lower() + r"](?=[ \t.)*]*(?:\n|$)|[.)]))",
         r"^\s*\**\((" + cls + r")\)",  # "(b)"
-        r"^\s*\**\(?([" + letters + r"])(?:[\)\.:]|\s*$)",  # "C", "(C)", "C. ..." but not "A dog ..."
+        r"^\s*\**\(?([" + letters + r"])\**(?:[\)\.:]|[ \t]*(?:\n|$))",  # "C", "**C**", "(C)", "C. ..." not "A dog"
     ):
         found = re.findall(pattern, text.strip())
         if found:

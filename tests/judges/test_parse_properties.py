@@ -195,3 +195,24 @@ def test_structured_answers_give_the_sections_a_careful_reader_sees(case):
 ])
 def test_structured_examples(reply, combo):
     assert parse_structured_answer(reply).combination == combo
+
+
+# ----- option letters (TIFA) -----------------------------------------------------------------------------------
+OPTION_FORMS = ["{x}", "({x})", "**{x}**", "{x}.", "{x}. {text}", "Answer: {x}", "The answer is {x}.",
+                "answer: ({x})", '{{"answer": "{x}"}}', "[[{x}]]", "Option {x}", "{x})"]
+OPTION_BEFORE = ["", "Listening closely to the clip.", "I hear it clearly.", "Looking at the video:"]
+OPTION_AFTER = ["", "It is clearly audible.", "That matches what is heard.", "Hope this helps."]
+
+
+@SETTINGS
+@given(st.sampled_from("ABCD"), st.sampled_from(OPTION_FORMS), st.sampled_from(OPTION_BEFORE),
+       st.sampled_from(OPTION_AFTER), st.sampled_from(["\n", " "]), st.booleans())
+def test_option_letters_with_surrounding_prose(x, form, before, after, sep, lower):
+    from judges.parse import parse_option
+
+    body = form.format(x=x.lower() if lower and form.startswith(("(", "Answer", "The", "answer")) else x, text="a dog")
+    starts = form.startswith(("{x}", "({x})", "**"))
+    if form in ("{x}", "**{x}**") or lower:
+        sep = "\n"  # a letter followed on its line by prose ("A It is", "answer: a dog") reads as prose: a failure
+    reply = sep.join(p for p in ((before if not starts else ""), body, after) if p)
+    assert parse_option(reply, 4) == x
