@@ -106,8 +106,8 @@ def build_columns(runs: list[Run]) -> list[dict[str, Any]]:
     cols: list[dict[str, Any]] = []
     for g in sorted(groups, key=_group_sort_key):
         members = sorted(groups[g])
-        hib = not members or any(tasks.get(m, {}).get("hib", True) for m in members)
-        cols.append({"key": f"g:{g}", "kind": "group", "name": g, "hib": hib, "tasks": members, "slug": safe_name(g)})
+        # group values are normalised so that 1 is best, whatever their tasks' directions
+        cols.append({"key": f"g:{g}", "kind": "group", "name": g, "hib": True, "tasks": members, "slug": safe_name(g)})
     for name in sorted(tasks, key=lambda n: (min((_group_sort_key(g) for g in tasks[n]["groups"]),
                                                  default=(99, "")), n)):
         info = tasks[name]

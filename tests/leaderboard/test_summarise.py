@@ -196,3 +196,22 @@ def test_group_interval_stays_inside_zero_one():
     assert g["ci95"][0] == 0.0 and g["ci95"][1] == pytest.approx(0.001 + 1.96 * 0.001)
     top = group_mean([1.0, 0.99], [0.0, 0.01])
     assert top["ci95"][1] == 1.0 and top["ci95"][0] == pytest.approx(0.995 - 1.96 * 0.005)
+
+
+def test_group_page_shows_partial_groups_after_ranked_ones_without_a_rank(tmp_path):
+    from leaderboard import build_site
+
+    runs = tmp_path / "runs"
+    write_run(runs, "hf:/m/a", "r0", T0, {"t1": task_result(0.9, (0.85, 0.95), stderr=0.02), "img": skipped_task()},
+              groups={"all_modality": group_entry(["img", "t1"], 0.9, 0.02, [0.85, 0.95], scored=["t1"])})
+    write_run(runs, "hf:/m/b", "r1", T1, {"t1": task_result(0.2, (0.1, 0.3), stderr=0.05),
+                                          "img": task_result(0.4, (0.3, 0.5), stderr=0.05, groups=("image",))},
+              groups={"all_modality": group_entry(["img", "t1"], 0.3, 0.035, [0.23, 0.37])})
+    site = tmp_path / "site"
+    build_site([runs], site)
+    page = (site / "group-all_modality.html").read_text()
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    rows = body.split("<tr>")[1:]
+    assert len(rows) == 2
+    assert '<td class="rank">1</td>' in rows[0] and ">b<" in rows[0]  # the complete group, ranked first
+    assert '<td class="rank"></td>' in rows[1] and "partial (1 of 2)" in rows[1]  # a's higher value, unranked
