@@ -261,7 +261,8 @@ def build_results(run_id: str, config: RunConfig, adapter: ModelAdapter, outcome
     for name, t in tasks.items():
         for g in t["groups"]:
             members.setdefault(g, set()).add(name)
-    groups = {g: group_aggregate(sorted(members[g]), tasks) for g in sorted({g for t in tasks.values() for g in t["groups"]})}
+    run_groups = sorted({g for t in tasks.values() for g in t["groups"]})
+    groups = {g: group_aggregate(sorted(members[g]), tasks) for g in run_groups}
     return {
         "schema_version": 1,
         "run_id": run_id,

@@ -15,7 +15,8 @@ from typing import Any, Mapping, Sequence
 # Built-in metrics whose scale is fixed by their definition; any other primary metric must declare `metric.range`.
 DEFAULT_RANGES: dict[str, tuple[float, float]] = {"acc": (0.0, 1.0), "acc_norm": (0.0, 1.0), "exact_match": (0.0, 1.0)}
 
-NORMALISATION = "linear: (value - low) / (high - low) over the task's declared range (high - value ... if lower is better)"
+NORMALISATION = ("linear: (value - low) / (high - low) over the task's declared range "
+                 "((high - value) / (high - low) if lower is better)")
 GROUP_WEIGHTING = ("macro: unweighted mean of the scored member tasks' primary metrics, each mapped onto [0, 1] by "
                    "its declared range; stderr sqrt(sum se_i^2) / k; 95% CI the normal interval clipped to [0, 1] "
                    "(one scored task: its own bootstrap interval, mapped)")

@@ -64,7 +64,8 @@ def print_task_table(task_paths: Iterable[str], data_dir: Path | None, console: 
     table = Table(title=f"{len(registry.tasks)} tasks")
     from eval_anything.scales import declared_range
 
-    for col in ("task", "groups", "input", "output", "request", "metric", "range", "samples", "offline data", "version"):
+    for col in ("task", "groups", "input", "output", "request", "metric", "range", "samples", "offline data",
+                "version"):
         table.add_column(col)
     for name, entry in sorted(registry.tasks.items()):
         spec = entry.spec

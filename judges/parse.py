@@ -38,8 +38,8 @@ and synergy: three sections, text response, image instruction, audio instruction
       A section given twice: the first one counts.
   A3. A section is **not chosen** when it is missing, empty (only whitespace, markdown or quotes), or a None
       spelling: `None`, `null`, `N/A`, `nil`, optionally wrapped in (), [], <>, quotes or markdown, optionally
-      followed by a period, or followed only by a parenthetical ("None (text is enough)"); a None spelling on the section's
-      first line makes the whole section not chosen (what follows it is a remark). Everything else is an
+      followed by a period, or followed only by a parenthetical ("None (text is enough)"); a None spelling on the
+      section's first line makes the whole section not chosen (what follows it is a remark). Everything else is an
       answer: "No.", "Nothing.", "-", "0", "None of the options fit." are real text answers.
   A4. A reply with no header at all is a plain text answer (combination "t"); an empty reply chose nothing.
 """

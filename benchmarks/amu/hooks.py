@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from eval_anything.media import media_part
-from eval_anything.types import Message, Sample, Score
+from eval_anything.types import Message, Sample
 from judges.benchmark import judge_scores, media_path, parse_failure_count
 from judges.base import JudgeItem
 from judges.llm import ReferenceJudge

@@ -103,7 +103,8 @@ def score_batch(task, samples, responses, ctx):
         for pair in pair_alphas(combination, s.target):
             parts = tuple(out[m]["part"] for m in pair if out[m]["part"] is not None)
             pair_items.append((s.id, JudgeItem(
-                id=f"{s.id}:{pair}", prompt=instruction, response=f"{describe(pair[0], out)}\n\n{describe(pair[1], out)}",
+                id=f"{s.id}:{pair}", prompt=instruction,
+                response=f"{describe(pair[0], out)}\n\n{describe(pair[1], out)}",
                 parts=parts, variables={"first": LABEL[pair[0]], "second": LABEL[pair[1]],
                                         "first_content": describe(pair[0], out),
                                         "second_content": describe(pair[1], out)})))

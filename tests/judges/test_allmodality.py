@@ -158,7 +158,8 @@ def test_s_amg_equals_hand_computed_values(mode):
     for sid, (text, image, audio) in ANSWERS.items():
         parts = tuple(_media(k, sid) for k, instr in (("image", image), ("audio", audio)) if instr != "None")
         responses.append([Response(text=fmt(text, image, audio), parts=parts if mode == "media" else ())])
-    judge = media_adapter(_checking_judge(mode, ANSWERS, {k: by_id[k].metadata["instruction"] for k in ANSWERS}), tag=f"synergy-{mode}")
+    instructions = {k: by_id[k].metadata["instruction"] for k in ANSWERS}
+    judge = media_adapter(_checking_judge(mode, ANSWERS, instructions), tag=f"synergy-{mode}")
     ctx = TaskContext(judge_adapter=judge, judge_spec="fake", scheduler=Scheduler(),
                       options={} if mode == "media" else {"synergy_input": "instructions"})
     scores = task.score_all(samples, responses, ctx)
@@ -226,7 +227,8 @@ def test_s_amg_formula_directly():
 # ----- AMU -----------------------------------------------------------------------------------------------------
 def test_amu_overall_is_the_unweighted_mean_of_the_dimensions_it_names():
     task, by_id = _task("amu")
-    per_dim = {"perception": "Score: 8", "reasoning": "[[6]]", "instruction-following": '{"score": 4}', "safety": "2/10"}
+    per_dim = {"perception": "Score: 8", "reasoning": "[[6]]", "instruction-following": '{"score": 4}',
+               "safety": "2/10"}
     samples = [by_id["amu-01"], by_id["amu-04"], by_id["amu-05"], by_id["amu-06"]]  # 1 perception, 3 reasoning
     answers = {s.id: f"answer to {s.id}" for s in samples}
 

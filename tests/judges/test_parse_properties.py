@@ -19,7 +19,8 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 VERDICT_FORMS = [
     "Score: {v}", "score: {v}", "SCORE: {v}", "**Score:** {v}", "**Score: {v}**", "Score: **{v}**", "Rating = {v}",
     "Final score - {v}", "Final rating: {v}/10", "Grade: {v} out of 10", "[[{v}]]", "Score: [[{v}]]",
-    '{{"score": {v}}}', "Score — {v}", '```json\n{{"rating": {v}, "reason": "fine"}}\n```', "### Score: {v}", "The score is {v}.",
+    '{{"score": {v}}}', "Score — {v}", '```json\n{{"rating": {v}, "reason": "fine"}}\n```', "### Score: {v}",
+    "The score is {v}.",
 ]
 # Scale statements and quoted rubric lines (before the verdict); {w} is any other number on the scale.
 BEFORE = [
@@ -32,7 +33,8 @@ BEFORE = [
 AFTER = [
     "A score of {w} would need more detail.", "A rating of {w} would require sources.", "(a {w}/10 would need more)",
     "Scores above {w} are for perfect answers.", "I hope this helps.", "Note: 2 details were missing.",
-    "Rating: {w} only if the tone were right.", "Score: {w} would be too generous.", "A Score: {w} would need citations.", "Score: {w} if it were longer.",
+    "Rating: {w} only if the tone were right.", "Score: {w} would be too generous.",
+    "A Score: {w} would need citations.", "Score: {w} if it were longer.",
 ]
 
 
@@ -138,7 +140,8 @@ ANSWERS = ["No.", "Nothing.", "-", "0", "no", "None of the options fit, so here 
 HEADS = {
     "response": ["[[response]]", "[[Response]]", "[response]", "**Response**", "Response", "[[text response]]",
                  "Text response", "[[RESPONSE]]"],
-    "image_instruction": ["[[image_instruction]]", "[[Image Instruction]]", "**Image instruction**", "[[image-instruction]]",
+    "image_instruction": ["[[image_instruction]]", "[[Image Instruction]]", "**Image instruction**",
+                          "[[image-instruction]]",
                           "Image instruction", "[image_instruction]", "IMAGE_INSTRUCTION"],
     "audio_instruction": ["[[audio_instruction]]", "[[Audio instruction]]", "**Audio instruction:**",
                           "Audio instruction", "[audio_instruction]"],
@@ -188,7 +191,8 @@ def test_structured_answers_give_the_sections_a_careful_reader_sees(case):
     ("[[audio_instruction]]: a bell\n[[response]]: Listen.\n[[image_instruction]]: a church tower", "tia"),
     ("[[response]]: ... [[image_instruction]]: a cat [[audio_instruction]]: a purr", "tia"),
     ("[[response]]: None\n[[image_instruction]]: N/A\n[[audio_instruction]]:", None),
-    ("[output_format]\n[[response]] Yes.\n[[image_instruction]] a dog\n[[audio_instruction]] None\n[/output_format]", "ti"),
+    ("[output_format]\n[[response]] Yes.\n[[image_instruction]] a dog\n[[audio_instruction]] None\n"
+     "[/output_format]", "ti"),
     ("Just a plain answer.", "t"),
     ("No.", "t"),
     ("", None),

@@ -71,7 +71,8 @@ def test_tifa_task_scores_ten_or_zero_per_question(tmp_path, kind):
     judge = media_adapter(lambda r: "B", tag=f"always-b-{kind}")
     ctx = TaskContext(judge_adapter=judge, judge_spec="fake", scheduler=Scheduler())
     media = _fake_media(tmp_path, kind)
-    responses = [[Response(text="", parts=(media,))], [Response(text="no media here")], [Response(text="", parts=(media,))]]
+    responses = [[Response(text="", parts=(media,))], [Response(text="no media here")],
+                 [Response(text="", parts=(media,))]]
     scores = task.score_all(samples, responses, ctx)
     expected = [10.0 if s.metadata["questions"][0]["answer"] == "B" else 0.0 for s in (samples[0], samples[2])]
     assert [scores[0].metrics["score"], scores[2].metrics["score"]] == expected
