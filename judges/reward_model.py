@@ -8,8 +8,8 @@ the same scheduler and cache as every other judge call. Text goes through the to
 Custom-code reward models (the paper's any-modality reward model ships its own modelling code, named by `auto_map`
 in config.json) run that code only when the user opts in: `--judge-args trust_remote_code=true`. Without it, loading
 stops with an error that says so. The reward is read from the model's output: `end_scores` (one score per sequence,
-as safe-rlhf-style score models return), `rewards`, `logits` (sequence classification, one label) or a plain tensor;
-anything with more than one value per item is an error. The judge maps a reward r to sigmoid(r) in (0, 1), as the
+as safe-rlhf-style score models return), `rewards`, `logits` (sequence classification, one label), a plain tensor,
+a tuple's first tensor or a scalar; anything with more than one value per item is an error. The judge maps a reward r to sigmoid(r) in (0, 1), as the
 paper does.
 """
 
@@ -56,9 +56,7 @@ class RewardModelAdapter(ModelAdapter):
         from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
         args = dict(model_args or {})
-        trust = args.get("trust_remote_code", False)
-        if not isinstance(trust, bool):
-            raise ConfigError(f"--judge-args trust_remote_code={trust!r}: use true or false")
+        trust = _flag(args.get("trust_remote_code", False))
         p = Path(path).expanduser()
         auto_map = _auto_map(p)
         if auto_map is not None and not trust:
@@ -121,7 +119,9 @@ class RewardModelAdapter(ModelAdapter):
                     enc = self.tokenizer([self._text(r.messages) for r in batch], return_tensors="pt", padding=True,
                                          truncation=True)
                     with torch.no_grad():
-                        rewards = reward_values(self.model(**enc))
+                        rewards = reward_values(self.model(**self._accepted(enc)))
+                    if len(rewards) != len(batch):
+                        raise ValueError(f"{len(rewards)} rewards for a batch of {len(batch)}")
                 out += [Response(text=json.dumps(round(x, 6)), n_output_tokens=0) for x in rewards]
             except Exception as e:  # a bad item fails its batch, recorded per request (never cached)
                 out += [Response.failed(f"reward model failed: {type(e).__name__}: {e}") for _ in batch]
@@ -148,8 +148,28 @@ class RewardModelAdapter(ModelAdapter):
         text = self.processor.apply_chat_template(chat, tokenize=False)
         enc = self.processor(text=text, return_tensors="pt", **kwargs)
         with torch.no_grad():
-            [reward] = reward_values(self.model(**enc))
-        return reward
+            rewards = reward_values(self.model(**self._accepted(dict(enc))))
+        if len(rewards) != 1:
+            raise ValueError(f"{len(rewards)} rewards for one item")
+        return rewards[0]
+
+    def _accepted(self, enc: Any) -> dict[str, Any]:
+        """Encoder outputs the model's forward accepts (custom models may not take token_type_ids, say)."""
+        import inspect
+
+        params = inspect.signature(self.model.forward).parameters
+        if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return dict(enc)
+        return {k: v for k, v in dict(enc).items() if k in params}
+
+
+def _flag(value: Any) -> bool:
+    """trust_remote_code as given: a bool, or "true"/"false" (any case) from a config file or the Python API."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ConfigError(f"--judge-args trust_remote_code={value!r}: use true or false")
 
 
 def _auto_map(path: Path) -> dict[str, str] | None:
@@ -170,8 +190,12 @@ def reward_values(output: Any) -> list[float]:
     import torch
 
     tensor, name = None, "output"
+    if isinstance(output, (int, float)) and not isinstance(output, bool):
+        return [float(output)]
     if isinstance(output, torch.Tensor):
         tensor = output
+    elif isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        tensor = output[0]  # return_dict=False: the first element
     else:
         for name in ("end_scores", "rewards", "logits"):
             value = output.get(name) if isinstance(output, dict) else getattr(output, name, None)
@@ -181,6 +205,8 @@ def reward_values(output: Any) -> list[float]:
     if tensor is None:
         raise ValueError("the reward model's output has no end_scores, rewards or logits")
     t = tensor.detach().float()
+    if t.dim() == 0:  # a scalar: one item
+        t = t.reshape(1)
     if t.dim() == 2 and t.shape[-1] == 1:
         t = t[:, 0]
     if t.dim() != 1:

@@ -109,6 +109,9 @@ def test_custom_code_needs_the_opt_in_and_says_how(custom_rm):
     assert "modeling_tiny_any_reward.TinyRewardModel" in str(e.value)
     with pytest.raises(ConfigError, match="use true or false"):
         load(str(custom_rm), {"trust_remote_code": "yes"})
+    with pytest.raises(ConfigError, match="pass --judge-args trust_remote_code=true"):
+        load(str(custom_rm), {"trust_remote_code": "False"})
+    assert load(str(custom_rm), {"trust_remote_code": "TRUE"}).capabilities.input_modalities == {"text", "image", "audio"}
 
 
 def test_custom_code_rewards_come_from_end_scores(custom_rm, tmp_path):
@@ -143,6 +146,8 @@ def test_reward_values_reads_each_output_style():
     assert reward_values(Out(logits=torch.tensor([[2.0]]))) == [2.0]
     assert reward_values({"rewards": torch.tensor([0.25, 0.75])}) == [0.25, 0.75]
     assert reward_values(torch.tensor([[3.0]])) == [3.0]
+    assert reward_values(torch.tensor(1.5)) == [1.5] and reward_values(0.25) == [0.25]  # scalars
+    assert reward_values((torch.tensor([[2.0], [4.0]]), torch.zeros(2, 3, 1))) == [2.0, 4.0]  # return_dict=False
     with pytest.raises(ValueError, match="shape \\(2, 2\\)"):
         reward_values(Out(end_scores=torch.zeros(2, 2)))
     with pytest.raises(ValueError, match="no end_scores"):
