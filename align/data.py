@@ -114,7 +114,12 @@ def normalise(row: dict[str, Any], spec: DataSpec, index: int) -> Item:
     if "chosen" in row and "rejected" in row:
         return Item(_text(row["prompt"]), chosen=_text(row["chosen"]), rejected=_text(row["rejected"]), **media)
     if "response_1" in row and "response_2" in row:
-        best = int(row.get("overall_response", 1))
+        if row.get("overall_response") is None:  # which response is preferred is unknown: never assume the first
+            raise ConfigError(f"data row {index}: no overall_response (1 or 2) saying which response is preferred")
+        try:
+            best = int(row["overall_response"])
+        except (TypeError, ValueError):
+            best = -1
         if best not in (1, 2):
             raise ConfigError(f"data row {index}: overall_response must be 1 or 2, got {best}")
         other = 3 - best

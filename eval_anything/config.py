@@ -68,6 +68,17 @@ class MetricSpec(Strict):
     # (e.g. AMU: `dimension`). Unset: the plain mean over samples.
     macro_over: str | None = None
     higher_is_better: bool = True
+    # The primary metric's scale [lo, hi] (e.g. [0, 1], [1, 10], [0, 10]). Results carry the raw value and the value
+    # mapped onto [0, 1]; groups average mapped values only (eval_anything/scales.py). Unset: a default for the
+    # built-in 0-1 metrics (acc, acc_norm, exact_match), else the task cannot join a group's mean.
+    range: tuple[float, float] | None = None
+
+    @field_validator("range")
+    @classmethod
+    def _range_is_ordered(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not v[0] < v[1]:
+            raise ValueError(f"range {list(v)} must be [low, high] with low < high")
+        return v
 
 
 class ModalitySpec(Strict):

@@ -77,7 +77,7 @@ def rescore(run_dir: Path, judge: str, judge_args: dict, judge_base_url: str | N
     ctx = TaskContext(data_dir=Path(config.data_dir) if config.data_dir else None, cache_dir=home_dir() / "data",
                       use_hub=config.use_hub, seed=config.seed, num_fewshot=config.num_fewshot, limit=config.limit,
                       judge_adapter=judge_adapter, judge_spec=judge, scheduler=scheduler, run_dir=out_dir,
-                      options={"judge_template": template} if template else {})
+                      options={**config.task_options, **({"judge_template": template} if template else {})})
     registry = TaskRegistry(config.task_paths)
     outcomes = []
     for name, task_info in info["tasks"].items():

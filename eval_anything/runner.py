@@ -20,7 +20,8 @@ from eval_anything.models.base import ModelAdapter
 from eval_anything.registry import TaskRegistry, load_model
 from eval_anything.rundir import RunWriter, environment_versions, git_revision, model_slug
 from eval_anything.scheduler import Progress, Scheduler
-from eval_anything.scoring import macro_group, macro_mean_with_uncertainty, mean_with_uncertainty
+from eval_anything.scales import declared_range, group_aggregate, task_scale
+from eval_anything.scoring import macro_mean_with_uncertainty, mean_with_uncertainty
 from eval_anything.tasks import Task, TaskContext
 from eval_anything.types import Response, Sample, Score, canonical_json, sha256_text
 
@@ -245,20 +246,23 @@ def task_results(o: TaskOutcome, config: RunConfig) -> dict[str, Any]:
             values = [s.metrics.get(name) for s in o.scores if s.error is None]
             base["metrics"][name] = mean_with_uncertainty(values, config.bootstrap_iters, seed)
     base["extra"] = o.task.aggregate_extra(o.samples, o.scores)
+    base["scale"] = task_scale(base["metrics"].get(spec.metric.primary, {}), declared_range(spec.metric),
+                               spec.metric.higher_is_better)
     return base
 
 
 def build_results(run_id: str, config: RunConfig, adapter: ModelAdapter, outcomes: list[TaskOutcome]) -> dict:
     tasks = {o.task.name: task_results(o, config) for o in outcomes}
-    groups: dict[str, dict] = {}
-    for name, t in sorted(tasks.items()):
+    # A group's members are every task that declares it (not only those run here), so a subset is marked partial.
+    try:
+        members = {g: set(names) for g, names in TaskRegistry(config.task_paths).groups.items()}
+    except ConfigError:  # task folders moved since the run (rescore): members are the tasks that ran
+        members = {}
+    for name, t in tasks.items():
         for g in t["groups"]:
-            groups.setdefault(g, {"tasks": []})["tasks"].append(name)
-    for g, info in groups.items():
-        stats = [tasks[n]["metrics"].get(tasks[n]["primary_metric"], {}) for n in info["tasks"]
-                 if not tasks[n]["skipped"]]
-        info.update(macro_group(stats))
-        info["weighting"] = "macro: unweighted mean of the member tasks' primary metrics (skipped tasks left out)"
+            members.setdefault(g, set()).add(name)
+    run_groups = sorted({g for t in tasks.values() for g in t["groups"]})
+    groups = {g: group_aggregate(sorted(members[g]), tasks) for g in run_groups}
     return {
         "schema_version": 1,
         "run_id": run_id,

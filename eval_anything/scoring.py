@@ -173,20 +173,17 @@ def macro_mean_with_uncertainty(values_by_stratum: dict[str, Sequence[float]], n
 
 
 def macro_group(task_stats: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Unweighted mean of tasks' primary metrics; stderr assumes independent tasks: sqrt(sum se_i^2) / k, and the
-    CI is the normal interval mean +/- 1.96 stderr."""
+    """Unweighted mean of tasks' primary metrics **already mapped onto [0, 1]** (eval_anything/scales.py; the runner
+    groups with `scales.group_aggregate`). stderr assumes independent tasks: sqrt(sum se_i^2) / k; the CI is the
+    normal interval mean +/- 1.96 stderr clipped to [0, 1]; one task keeps its own (bootstrap) interval."""
+    from eval_anything.scales import combine
+
     vals = [s for s in task_stats if s.get("value") is not None]
-    k = len(vals)
-    if k == 0:
+    if not vals:
         return {"value": None, "stderr": None, "ci95": None, "n_tasks": 0}
-    if k == 1:  # one task: its own bootstrap interval is the better statement
-        only = vals[0]
-        return {"value": only["value"], "stderr": only.get("stderr"), "ci95": only.get("ci95"), "n_tasks": 1}
-    mean = sum(s["value"] for s in vals) / k
-    ses = [s.get("stderr") or 0.0 for s in vals]
-    se = math.sqrt(sum(x * x for x in ses)) / k
-    return {"value": _round(mean), "stderr": _round(se), "ci95": [_round(mean - 1.96 * se), _round(mean + 1.96 * se)],
-            "n_tasks": k}
+    out = combine([s["value"] for s in vals], [s.get("stderr") or 0.0 for s in vals] if len(vals) > 1
+                  else [vals[0].get("stderr")], vals[0].get("ci95") if len(vals) == 1 else None)
+    return {**out, "n_tasks": len(vals)}
 
 
 def _round(x: float) -> float:

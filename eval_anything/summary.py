@@ -26,21 +26,30 @@ def print_summary(result: "RunResult", console: Console | None = None) -> None:
     console = console or _console()
     res = result.results
     table = Table(title=f"{res['model']['name']}  ({res['run_id']})")
-    for col in ("task", "metric", "value", "± stderr", "95% CI", "n", "errors", "note"):
-        table.add_column(col, justify="right" if col in ("value", "± stderr", "n", "errors") else "left")
+    for col in ("task", "metric", "value", "range", "0-1", "± stderr", "95% CI", "n", "errors", "note"):
+        table.add_column(col, justify="right" if col in ("value", "0-1", "± stderr", "n", "errors") else "left")
     for name, t in sorted(res["tasks"].items()):
         if t["skipped"]:
-            table.add_row(name, "-", "-", "-", "-", "0", "0", f"skipped: {t['skipped']}")
+            table.add_row(name, "-", "-", "-", "-", "-", "-", "0", "0", f"skipped: {t['skipped']}")
             continue
         m = t["metrics"].get(t["primary_metric"], {})
         ci = m.get("ci95")
-        table.add_row(name, t["primary_metric"], _fmt(m.get("value")), _fmt(m.get("stderr")),
-                      f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-", str(t["n"]), str(t["n_errors"]), "")
+        scale = t.get("scale") or {}
+        rng = scale.get("range")
+        table.add_row(name, t["primary_metric"], _fmt(m.get("value")), f"{rng[0]:g}-{rng[1]:g}" if rng else "?",
+                      _fmt(scale.get("normalised")), _fmt(m.get("stderr")),
+                      f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-", str(t["n"]), str(t["n_errors"]),
+                      scale.get("problem") or "")
     for g, info in sorted(res["groups"].items()):
         ci = info.get("ci95")
-        table.add_row(f"[bold]{g}[/] (group)", "macro", _fmt(info.get("value")), _fmt(info.get("stderr")),
-                      f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-", f"{info.get('n_tasks', 0)} tasks", "", "")
+        coverage = info.get("coverage") or f"{info.get('n_tasks', 0)} tasks"
+        note = f"[yellow]partial: {coverage} tasks scored, not ranked[/]" if info.get("partial") else ""
+        table.add_row(f"[bold]{g}[/] (group)", "macro 0-1", _fmt(info.get("value")), "0-1", _fmt(info.get("value")),
+                      _fmt(info.get("stderr")), f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-",
+                      f"{coverage} tasks", "", note)
     console.print(table)
+    if res["groups"]:
+        console.print("groups average each task's primary metric mapped onto 0-1 by its declared range")
     timing = result.run_info["timing"]
     console.print(f"requests: {timing['requests']} ({timing['cache_hits']} from cache), "
                   f"wall time {timing['wall_s']:.1f}s; run directory: {result.run_dir}")
@@ -53,13 +62,18 @@ def print_task_table(task_paths: Iterable[str], data_dir: Path | None, console: 
     console = console or _console()
     registry = TaskRegistry(task_paths)
     table = Table(title=f"{len(registry.tasks)} tasks")
-    for col in ("task", "groups", "input", "output", "request", "metric", "samples", "offline data", "version"):
+    from eval_anything.scales import declared_range
+
+    for col in ("task", "groups", "input", "output", "request", "metric", "range", "samples", "offline data",
+                "version"):
         table.add_column(col)
     for name, entry in sorted(registry.tasks.items()):
         spec = entry.spec
         count, offline = data_status(Task(entry), data_dir)
+        rng = declared_range(spec.metric)
         table.add_row(name, ",".join(spec.groups), ",".join(spec.modalities.input), ",".join(spec.modalities.output),
-                      spec.request_kind, spec.metric.primary, count, offline, str(spec.version))
+                      spec.request_kind, spec.metric.primary, f"{rng[0]:g}-{rng[1]:g}" if rng else "undeclared",
+                      count, offline, str(spec.version))
     console.print(table)
 
 

@@ -1,82 +1,76 @@
-"""The paper's all-modality generation arithmetic: structured answers, modality selection and S_AMG.
+"""The paper's all-modality generation arithmetic: modality selection and S_AMG (docs/all-modality.md).
 
-A model answers in three sections (text response, image instruction, audio instruction); a section that is missing,
-empty or "None" was not chosen. The chosen combination is a subset of t (text), i (image), a (audio), written in
-the order t, i, a: one of t, i, a, ti, ta, ia, tia.
+A model answers in three sections (text response, image instruction, audio instruction), read by
+`judges.parse.parse_structured_answer` (rules A1-A4 there). The chosen combination is a subset of t (text),
+i (image), a (audio), written in the order t, i, a: one of t, i, a, ti, ta, ia, tia.
+
+Vote data (the share of annotators preferring each combination) is checked before it is used: a missing
+combination, a share outside [0, 1] or shares that do not sum to 1 raise VoteDataError, which a benchmark records
+as that sample's error. A malformed row never scores 0 (or 1) silently.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from typing import Mapping
+import math
+from typing import Any, Mapping
+
+from judges.parse import StructuredAnswer, parse_structured_answer  # noqa: F401  (re-exported)
 
 COMBINATIONS = ("t", "i", "a", "ti", "ta", "ia", "tia")
 PAIRS = ("ti", "ta", "ia")  # (text, image), (text, audio), (image, audio)
 SECTION_KEYS = {"t": "response", "i": "image_instruction", "a": "audio_instruction"}
-_EMPTY = {"", "none", "null", "n/a", "na", "no", "-", "<none>", "(none)", "nothing"}
-_HEADER = re.compile(r"(?im)^[ \t>*#-]*\[*\s*(response|text[ _]response|image[ _]instruction|audio[ _]instruction)"
-                     r"\s*\]*\s*\**\s*[:：]")
+VOTE_SUM_TOLERANCE = 0.01  # shares are stored rounded (e.g. 4 decimals of k/24)
 
 
-@dataclass(frozen=True)
-class StructuredAnswer:
-    text: str | None
-    image_instruction: str | None
-    audio_instruction: str | None
-    structured: bool  # False: no section header found (plain text answer)
-
-    @property
-    def combination(self) -> str | None:
-        c = "".join(k for k, v in (("t", self.text), ("i", self.image_instruction), ("a", self.audio_instruction)) if v)
-        return c or None
+class VoteDataError(ValueError):
+    """A row's vote shares cannot be used (named in the message)."""
 
 
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    v = value.strip().strip("*").strip()
-    return None if v.lower().strip(".") in _EMPTY else v
+def check_votes(selection: Any) -> dict[str, float]:
+    """The vote shares as {combination: share}, or VoteDataError naming what is wrong."""
+    if not isinstance(selection, Mapping):
+        raise VoteDataError(f"malformed vote data: expected a mapping of combinations to shares, got "
+                            f"{type(selection).__name__}")
+    out: dict[str, float] = {}
+    missing = [c for c in COMBINATIONS if selection.get(c) is None]
+    if missing:
+        raise VoteDataError(f"malformed vote data: no share for {', '.join(missing)}")
+    for c in COMBINATIONS:
+        v = selection[c]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 <= v <= 1:
+            raise VoteDataError(f"malformed vote data: share of {c!r} is {v!r}, not a number in [0, 1]")
+        out[c] = float(v)
+    extra = sorted(set(selection) - set(COMBINATIONS))
+    if extra:
+        raise VoteDataError(f"malformed vote data: unknown combination(s) {', '.join(map(str, extra))}")
+    total = sum(out.values())
+    if abs(total - 1.0) > VOTE_SUM_TOLERANCE:
+        raise VoteDataError(f"malformed vote data: shares sum to {total:.4f}, not 1")
+    return out
 
 
-def parse_structured_answer(reply: str | None) -> StructuredAnswer:
-    """Sections like `[[response]]: ...`, `Response: ...`, `**Image instruction:** ...` (any order, any case).
-
-    A reply with no section header at all is a plain text answer: combination "t" (an empty reply: None).
-    """
-    reply = reply or ""
-    heads = list(_HEADER.finditer(reply))
-    if not heads:
-        return StructuredAnswer(_clean(reply), None, None, structured=False)
-    found: dict[str, str] = {}
-    for h, nxt in zip(heads, heads[1:] + [None]):
-        key = h.group(1).lower().replace(" ", "_")
-        key = "response" if key in ("response", "text_response") else key
-        body = reply[h.end(): nxt.start() if nxt else len(reply)]
-        body = re.sub(r"(?is)\[/?output_format\].*$", "", body)  # a closing format tag is not content
-        found.setdefault(key, body)
-    return StructuredAnswer(_clean(found.get("response")), _clean(found.get("image_instruction")),
-                            _clean(found.get("audio_instruction")), structured=True)
-
-
-def selection_score(combination: str | None, selection: Mapping[str, float]) -> float:
-    """The share of annotators who preferred the chosen combination (0 when nothing was chosen)."""
+def selection_score(combination: str | None, selection: Mapping[str, Any]) -> float:
+    """The share of annotators who preferred the chosen combination; 0 when the reply chose nothing (no annotator
+    prefers an empty answer). Malformed vote data raises VoteDataError."""
+    votes = check_votes(selection)
     if combination is None:
         return 0.0
-    return float(selection.get(combination, 0.0) or 0.0)
+    if combination not in votes:
+        raise ValueError(f"unknown combination {combination!r}")
+    return votes[combination]
 
 
-def pair_alphas(combination: str | None, selection: Mapping[str, float]) -> dict[str, float]:
+def pair_alphas(combination: str | None, selection: Mapping[str, Any]) -> dict[str, float]:
     """alpha per produced pair: the pair's vote share; with all three modalities, each pair gets share(tia) / 3."""
+    votes = check_votes(selection)
     if combination == "tia":
-        share = float(selection.get("tia", 0.0) or 0.0) / 3
-        return {p: share for p in PAIRS}
+        return {p: votes["tia"] / 3 for p in PAIRS}
     if combination in PAIRS:
-        return {combination: float(selection.get(combination, 0.0) or 0.0)}
+        return {combination: votes[combination]}
     return {}
 
 
-def s_amg_item(combination: str | None, selection: Mapping[str, float], modality_scores: Mapping[str, float],
+def s_amg_item(combination: str | None, selection: Mapping[str, Any], modality_scores: Mapping[str, float],
                pair_scores: Mapping[str, float]) -> float:
     """S_AMG for one answer: sum over produced pairs (m1, m2) of 1/2 * alpha * (S_m1 + S_m2) * S_pair.
 

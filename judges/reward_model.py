@@ -4,6 +4,13 @@ The model is wrapped as a ModelAdapter whose "generation" is the reward written 
 the same scheduler and cache as every other judge call. Text goes through the tokenizer's chat template (or a plain
 "USER:/ASSISTANT:" layout); images and audio go through the checkpoint's processor when it has one.
 `--judge rm:PATH` loads it as a run's judge (see `load`).
+
+Custom-code reward models (the paper's any-modality reward model ships its own modelling code, named by `auto_map`
+in config.json) run that code only when the user opts in: `--judge-args trust_remote_code=true`. Without it, loading
+stops with an error that says so. The reward is read from the model's output: `end_scores` (one score per sequence,
+as safe-rlhf-style score models return), `rewards`, `logits` (sequence classification, one label), a plain tensor,
+a tuple's first tensor or a scalar; anything with more than one value per item is an error. The judge maps a reward r to sigmoid(r) in (0, 1), as the
+paper does.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from eval_anything.config import ConfigError
 from eval_anything.models.base import Capabilities, ModelAdapter
 from eval_anything.types import JudgeRecord, Message, Request, Response
 from judges.base import JudgeEnv, JudgeItem, Verdict
@@ -27,7 +35,7 @@ def sigmoid(x: float) -> float:
 def _dir_fingerprint(path: Path) -> str:
     h = hashlib.sha256()
     for f in sorted(path.glob("*")):
-        if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".model", ".txt", ".jinja"):
+        if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".model", ".txt", ".jinja", ".py"):
             h.update(f.name.encode())
             h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()
@@ -45,19 +53,35 @@ class RewardModelAdapter(ModelAdapter):
     @staticmethod
     def from_path(path: str, model_args: dict | None = None) -> "RewardModelAdapter":
         import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
         args = dict(model_args or {})
+        trust = _flag(args.get("trust_remote_code", False))
         p = Path(path).expanduser()
-        model = AutoModelForSequenceClassification.from_pretrained(str(p), dtype=torch.float32).eval()
-        if model.config.num_labels != 1:
+        auto_map = _auto_map(p)
+        if auto_map is not None and not trust:
+            raise ConfigError(f"rm:{path} ships its own model code (auto_map in config.json: "
+                              f"{', '.join(sorted(auto_map.values()))}); loading it runs that code. If you trust "
+                              f"it, pass --judge-args trust_remote_code=true")
+        kw = {"trust_remote_code": trust}
+        try:
+            if auto_map is not None and "AutoModelForSequenceClassification" not in auto_map:
+                model = AutoModel.from_pretrained(str(p), dtype=torch.float32, **kw).eval()
+            else:
+                model = AutoModelForSequenceClassification.from_pretrained(str(p), dtype=torch.float32, **kw).eval()
+        except ValueError as e:
+            if "trust_remote_code" in str(e):
+                raise ConfigError(f"rm:{path} needs its own model code; if you trust it, pass "
+                                  f"--judge-args trust_remote_code=true") from None
+            raise
+        if auto_map is None and model.config.num_labels != 1:
             raise ValueError(f"{path}: a reward model has one output (num_labels=1), this one has {model.config.num_labels}")
-        tokenizer = AutoTokenizer.from_pretrained(str(p))
+        tokenizer = AutoTokenizer.from_pretrained(str(p), **kw)
         processor, inputs = None, {"text"}
         try:  # a processor makes media inputs possible; a text-only checkpoint simply has none
             from transformers import AutoProcessor
 
-            proc = AutoProcessor.from_pretrained(str(p))
+            proc = AutoProcessor.from_pretrained(str(p), **kw)
             if proc is not tokenizer and not getattr(proc, "is_fast", False):
                 processor = proc
                 inputs |= {m for m, attr in (("image", "image_processor"), ("audio", "feature_extractor"))
@@ -95,7 +119,9 @@ class RewardModelAdapter(ModelAdapter):
                     enc = self.tokenizer([self._text(r.messages) for r in batch], return_tensors="pt", padding=True,
                                          truncation=True)
                     with torch.no_grad():
-                        rewards = self.model(**enc).logits[:, 0].float().tolist()
+                        rewards = reward_values(self.model(**self._accepted(enc)))
+                    if len(rewards) != len(batch):
+                        raise ValueError(f"{len(rewards)} rewards for a batch of {len(batch)}")
                 out += [Response(text=json.dumps(round(x, 6)), n_output_tokens=0) for x in rewards]
             except Exception as e:  # a bad item fails its batch, recorded per request (never cached)
                 out += [Response.failed(f"reward model failed: {type(e).__name__}: {e}") for _ in batch]
@@ -122,7 +148,70 @@ class RewardModelAdapter(ModelAdapter):
         text = self.processor.apply_chat_template(chat, tokenize=False)
         enc = self.processor(text=text, return_tensors="pt", **kwargs)
         with torch.no_grad():
-            return float(self.model(**enc).logits[0, 0])
+            rewards = reward_values(self.model(**self._accepted(dict(enc))))
+        if len(rewards) != 1:
+            raise ValueError(f"{len(rewards)} rewards for one item")
+        return rewards[0]
+
+    def _accepted(self, enc: Any) -> dict[str, Any]:
+        """Encoder outputs the model's forward accepts (custom models may not take token_type_ids, say)."""
+        import inspect
+
+        params = inspect.signature(self.model.forward).parameters
+        if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return dict(enc)
+        return {k: v for k, v in dict(enc).items() if k in params}
+
+
+def _flag(value: Any) -> bool:
+    """trust_remote_code as given: a bool, or "true"/"false" (any case) from a config file or the Python API."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ConfigError(f"--judge-args trust_remote_code={value!r}: use true or false")
+
+
+def _auto_map(path: Path) -> dict[str, str] | None:
+    """config.json's auto_map (custom model code), or None for a model transformers ships."""
+    cfg = path / "config.json"
+    if not cfg.is_file():
+        return None
+    try:
+        data = json.loads(cfg.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ConfigError(f"{cfg}: unreadable model config ({e})") from None
+    auto_map = data.get("auto_map") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in auto_map.items()} if isinstance(auto_map, dict) else None
+
+
+def reward_values(output: Any) -> list[float]:
+    """One reward per item from a model's output: `end_scores`, `rewards`, `logits` (in that order) or a tensor."""
+    import torch
+
+    tensor, name = None, "output"
+    if isinstance(output, (int, float)) and not isinstance(output, bool):
+        return [float(output)]
+    if isinstance(output, torch.Tensor):
+        tensor = output
+    elif isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        tensor = output[0]  # return_dict=False: the first element
+    else:
+        for name in ("end_scores", "rewards", "logits"):
+            value = output.get(name) if isinstance(output, dict) else getattr(output, name, None)
+            if value is not None:
+                tensor = value
+                break
+    if tensor is None:
+        raise ValueError("the reward model's output has no end_scores, rewards or logits")
+    t = tensor.detach().float()
+    if t.dim() == 0:  # a scalar: one item
+        t = t.reshape(1)
+    if t.dim() == 2 and t.shape[-1] == 1:
+        t = t[:, 0]
+    if t.dim() != 1:
+        raise ValueError(f"the reward model's {name} has shape {tuple(t.shape)}; expected one value per item")
+    return [float(x) for x in t.tolist()]
 
 
 def load(rest: str, model_args: dict[str, Any], base_url: str | None = None) -> RewardModelAdapter:

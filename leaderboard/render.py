@@ -82,8 +82,9 @@ class Site:
 
     def group(self, col: dict[str, Any], sample_pages: dict[str, dict[str, str]]) -> None:
         rows = [r for r in self.summary["views"]["latest"] if col["key"] in r["cells"]]
-        rows.sort(key=lambda r: ((r["cells"][col["key"]]["rank"][0]), -r["cells"][col["key"]]["v"]
-                                 if col["hib"] else r["cells"][col["key"]]["v"], r["label"]))
+        # Ranked (complete) groups first; partial ones follow, unranked (never ranked against complete ones).
+        rows.sort(key=lambda r: ("rank" not in r["cells"][col["key"]], (r["cells"][col["key"]].get("rank") or [0])[0],
+                                 -r["cells"][col["key"]]["v"] if col["hib"] else r["cells"][col["key"]]["v"], r["label"]))
         members = [c for c in self.summary["columns"] if c["kind"] == "task" and c["name"] in col["tasks"]]
         self._write(f"group-{col['slug']}.html", "group.html", title=f"Group: {col['name']}", col=col, rows=rows,
                     members=members, pages=sample_pages, chart_data=bar_chart(rows, col["key"], col["hib"]))

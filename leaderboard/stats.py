@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import Sequence
 
@@ -40,13 +39,12 @@ def rank_ranges(cis: Sequence[tuple[float, float] | None], higher_is_better: boo
 
 
 def group_mean(values: Sequence[float], stderrs: Sequence[float | None]) -> dict[str, float | list[float] | None]:
-    """Macro mean as docs/run-directory.md defines it: stderr sqrt(sum se^2)/k, CI value +/- 1.96 stderr."""
-    k = len(values)
-    value = sum(values) / k
-    if any(s is None for s in stderrs):
-        return {"value": value, "stderr": None, "ci95": None}
-    se = math.sqrt(sum(float(s) ** 2 for s in stderrs)) / k  # type: ignore[arg-type]
-    return {"value": value, "stderr": se, "ci95": [value - 1.96 * se, value + 1.96 * se]}
+    """Macro mean of values on [0, 1] as docs/run-directory.md defines it: stderr sqrt(sum se^2)/k, CI value +/- 1.96
+    stderr clipped to [0, 1] (eval_anything.scales.combine)."""
+    from eval_anything.scales import combine
+
+    g = combine(list(values), list(stderrs))
+    return {"value": g["value"], "stderr": g["stderr"], "ci95": g["ci95"]}
 
 
 def paired_test(a: np.ndarray, b: np.ndarray) -> dict[str, object]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from eval_anything.scales import DEFAULT_RANGES, combine
 from leaderboard.discover import Run, safe_name
-from leaderboard.stats import group_mean, rank_ranges
+from leaderboard.stats import rank_ranges
 
 # Column order for the groups the harness defines; any other group follows in name order.
 GROUP_ORDER = ("text", "image", "audio", "video", "cross-modal", "amu", "amg", "all_modality")
@@ -38,7 +39,7 @@ def task_cell(run: Run, task: str) -> dict[str, Any] | None:
     m = (t.get("metrics") or {}).get(pm) if pm else None
     if not isinstance(m, dict) or _num(m.get("value")) is None:
         return None
-    return {
+    cell = {
         "v": float(m["value"]),
         "ci": _ci(m.get("ci95")),
         "se": _num(m.get("stderr")),
@@ -46,14 +47,39 @@ def task_cell(run: Run, task: str) -> dict[str, Any] | None:
         "err": _int(t.get("n_errors")),
         "run": run.key,
     }
+    cell.update(_normalised(t, cell))
+    return cell
+
+
+def _normalised(t: dict[str, Any], cell: dict[str, Any]) -> dict[str, Any]:
+    """The cell's value on [0, 1] (from results.json's `scale`; results without one: only built-in 0-1 metrics)."""
+    scale = t.get("scale")
+    if isinstance(scale, dict):
+        nv = _num(scale.get("normalised"))
+        return {"nv": nv, "nse": _num(scale.get("normalised_stderr")), "nci": _ci(scale.get("normalised_ci95"))}
+    if DEFAULT_RANGES.get(str(t.get("primary_metric"))) == (0.0, 1.0) and t.get("higher_is_better", True) is not False:
+        return {"nv": cell["v"], "nse": cell["se"], "nci": cell["ci"]}
+    return {"nv": None, "nse": None, "nci": None}
 
 
 def group_cell(run: Run, group: str) -> dict[str, Any] | None:
+    """A stored group: ranked only when complete and normalised (results written before scales were declared
+    carry no `normalisation` and are shown, unranked)."""
     g = (run.results.get("groups") or {}).get(group)
     if not isinstance(g, dict) or _num(g.get("value")) is None:
         return None
-    return {"v": float(g["value"]), "ci": _ci(g.get("ci95")), "se": _num(g.get("stderr")), "run": run.key,
-            "tasks": [str(t) for t in g.get("tasks") or []]}
+    members = [str(t) for t in g.get("tasks") or []]
+    scored = [str(t) for t in g.get("tasks_scored") or []] if "tasks_scored" in g else None
+    cell = {"v": float(g["value"]), "ci": _ci(g.get("ci95")), "se": _num(g.get("stderr")), "run": run.key,
+            "tasks": members, "scored": scored}
+    if "normalisation" not in g:
+        cell["unranked"] = True
+        cell["note"] = "older results: group not normalised to 0-1, not ranked"
+    elif g.get("partial"):
+        cell["partial"] = True
+        cell["coverage"] = str(g.get("coverage") or f"{len(scored or [])} of {len(members)}")
+        cell["note"] = f"partial: {cell['coverage']} tasks scored, not ranked"
+    return cell
 
 
 def _group_sort_key(name: str) -> tuple[int, str]:
@@ -80,8 +106,8 @@ def build_columns(runs: list[Run]) -> list[dict[str, Any]]:
     cols: list[dict[str, Any]] = []
     for g in sorted(groups, key=_group_sort_key):
         members = sorted(groups[g])
-        hib = not members or any(tasks.get(m, {}).get("hib", True) for m in members)
-        cols.append({"key": f"g:{g}", "kind": "group", "name": g, "hib": hib, "tasks": members, "slug": safe_name(g)})
+        # group values are normalised so that 1 is best, whatever their tasks' directions
+        cols.append({"key": f"g:{g}", "kind": "group", "name": g, "hib": True, "tasks": members, "slug": safe_name(g)})
     for name in sorted(tasks, key=lambda n: (min((_group_sort_key(g) for g in tasks[n]["groups"]),
                                                  default=(99, "")), n)):
         info = tasks[name]
@@ -115,21 +141,28 @@ def _latest_row(model_runs: list[Run], columns: list[dict[str, Any]]) -> dict[st
         stored = {r.key: c for r in model_runs if (c := group_cell(r, col["name"]))}
         if not stored:
             continue
-        members = sorted({m for c in stored.values() for m in c["tasks"] if f"t:{m}" in cells})
+        listed = {m for c in stored.values() for m in c["tasks"]}
+        members = sorted(m for m in listed if f"t:{m}" in cells and cells[f"t:{m}"]["nv"] is not None)
         from_runs = {cells[f"t:{m}"]["run"] for m in members}
-        if not members:  # the group's tasks have no cells (say, no primary metric): show it as stored
+        if not members:  # the group's tasks have no usable cells: show it as stored
             source = stored[next(r.key for r in reversed(model_runs) if r.key in stored)]
-        elif len(from_runs) == 1 and (run := from_runs.pop()) in stored and set(members) == {
-                m for m in stored[run]["tasks"] if task_cell(by_key[run], m)}:  # listed but skipped: not a member
+        elif len(from_runs) == 1 and (run := from_runs.pop()) in stored and set(members) == set(
+                stored[run]["scored"] if stored[run]["scored"] is not None else
+                [m for m in stored[run]["tasks"] if task_cell(by_key[run], m)]):  # listed but skipped: not scored
             source = stored[run]
         else:
             source = None
         if source is not None:
-            cells[col["key"]] = {k: v for k, v in source.items() if k != "tasks"}
+            cells[col["key"]] = {k: v for k, v in source.items() if k not in ("tasks", "scored")}
             continue
-        g = group_mean([cells[f"t:{m}"]["v"] for m in members], [cells[f"t:{m}"]["se"] for m in members])
-        cells[col["key"]] = {"v": g["value"], "ci": g["ci95"], "se": g["stderr"], "run": None,
-                             "note": f"recomputed from {len(members)} tasks taken from different runs"}
+        g = combine([cells[f"t:{m}"]["nv"] for m in members], [cells[f"t:{m}"]["nse"] for m in members],
+                    cells[f"t:{members[0]}"]["nci"] if len(members) == 1 else None)
+        cell = {"v": g["value"], "ci": g["ci95"], "se": g["stderr"], "run": None,
+                "note": f"recomputed on 0-1 from {len(members)} tasks taken from different runs"}
+        if len(members) < len(listed):
+            cell.update(partial=True, coverage=f"{len(members)} of {len(listed)}")
+            cell["note"] += f"; partial: {cell['coverage']} tasks scored, not ranked"
+        cells[col["key"]] = cell
     return cells
 
 
@@ -138,16 +171,18 @@ def _run_row(run: Run, columns: list[dict[str, Any]]) -> dict[str, Any]:
     for col in columns:
         c = task_cell(run, col["name"]) if col["kind"] == "task" else group_cell(run, col["name"])
         if c:
-            cells[col["key"]] = {k: v for k, v in c.items() if k != "tasks"}
+            cells[col["key"]] = {k: v for k, v in c.items() if k not in ("tasks", "scored")}
     return cells
 
 
 def _add_ranks(rows: list[dict[str, Any]], columns: list[dict[str, Any]]) -> None:
+    """Rank ranges per column; a partial or unnormalised group cell gets none (never ranked against complete)."""
     for col in columns:
         cis = []
         for row in rows:
             c = row["cells"].get(col["key"])
-            cis.append(None if c is None else tuple(c["ci"] or (c["v"], c["v"])))
+            skip = c is None or c.get("partial") or c.get("unranked")
+            cis.append(None if skip else tuple(c["ci"] or (c["v"], c["v"])))
         for row, rr in zip(rows, rank_ranges(cis, col["hib"])):
             if rr is not None:
                 row["cells"][col["key"]]["rank"] = rr

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import logging  # noqa: E402
 
+from eval_anything.scales import group_aggregate, task_scale  # noqa: E402
 from leaderboard.build import build_site  # noqa: E402
 
 GROUPS = ["text", "text", "text", "image", "image", "audio", "audio", "video", "video", "cross-modal", "amu", "amg"]
@@ -66,13 +67,10 @@ def make_runs(root: Path, n_runs: int, n_tasks: int, n_samples: int) -> None:
             results_tasks[t] = {"version": 1, "groups": [g, "all_modality"], "primary_metric": "acc",
                                 "higher_is_better": True, "n": n_samples, "n_scored": n_samples, "n_errors": 0,
                                 "skipped": None, "metrics": {"acc": _mean_ci(scores)}, "extra": {}}
+            results_tasks[t]["scale"] = task_scale(results_tasks[t]["metrics"]["acc"], (0.0, 1.0))
         for g in sorted({gg for t in results_tasks.values() for gg in t["groups"]}):
             members = sorted(t for t, v in results_tasks.items() if g in v["groups"])
-            vals = [results_tasks[m]["metrics"]["acc"] for m in members]
-            v = sum(x["value"] for x in vals) / len(vals)
-            se = math.sqrt(sum(x["stderr"] ** 2 for x in vals)) / len(vals)
-            groups[g] = {"tasks": members, "n_tasks": len(members), "value": v, "stderr": se,
-                         "ci95": [v - 1.96 * se, v + 1.96 * se]}
+            groups[g] = group_aggregate(members, results_tasks)  # as the runner writes it
         model = {"spec": spec, "name": f"model-{r:02d}", "fingerprint": f"{r:064x}"}
         (d / "run.json").write_text(json.dumps({"schema_version": 1, "run_id": run_id,
                                                 "created_at": f"2026-11-25T{r:02d}:00:00Z", "model": model,

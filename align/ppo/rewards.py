@@ -62,7 +62,11 @@ def task_fn(task_name: str, task_paths: Sequence[str] = ()) -> RewardFn:
                 out.append(float(r.strip().startswith(sample.choices[int(sample.target)].strip())))
             else:
                 score = task.score(sample, [Response(text=r)])
-                out.append(float(score.metrics.get(task.metric_names[0]) or 0.0))
+                value = score.metrics.get(task.spec.metric.primary)
+                if value is None:  # an ungraded response is not a zero reward
+                    raise ValueError(f"task {task.name} could not grade the response to sample {sample.id}: "
+                                     f"{score.error or 'no value for ' + task.spec.metric.primary}")
+                out.append(float(value))
         return out
 
     return fn

@@ -2,7 +2,9 @@
 
 text: pointwise judge on the text. image: a vision judge sees the generated image. audio/video: TIFA, an
 understanding judge answers the data set's multiple-choice questions about the generated media (10 or 0 each).
-Audio/video rows come one per question (the hub schema); they are grouped into one sample per prompt.
+Audio/video rows come one per question (the hub schema) and each question is one sample, so the task's score is the
+paper's per-question mean; the prompt is generated once (identical requests share one model call) and
+`extra.score_per_prompt` gives the mean of per-prompt means.
 """
 
 from __future__ import annotations
@@ -14,21 +16,15 @@ from judges.llm import PointwiseJudge
 from judges.tifa import TifaJudge
 
 
-def load_rows(task, ctx):
-    rows = task.load_split(task.spec.dataset.split, ctx)
-    if task.spec.options["modality"] in ("text", "image"):
-        return rows
-    grouped: dict[str, dict] = {}
-    for r in rows:
-        g = grouped.setdefault(str(r["prompt_id"]), {"prompt_id": str(r["prompt_id"]), "prompt": r["prompt"], "questions": []})
-        g["questions"].append({"question_id": r.get("question_id"), "question": r["question"],
-                               "choices": r["choice"], "answer": r["answer"]})
-    return list(grouped.values())
-
-
 def doc_to_sample(task, row, index, ctx):
-    return Sample(id=str(row["prompt_id"]), messages=(Message.user(task.render_question(row)),),
-                  metadata={"row": row, "index": index, "questions": row.get("questions", [])})
+    if task.spec.options["modality"] in ("text", "image"):
+        return Sample(id=str(row["prompt_id"]), messages=(Message.user(task.render_question(row)),),
+                      metadata={"row": row, "index": index, "prompt_id": str(row["prompt_id"])})
+    question = {"question_id": row.get("question_id"), "question": row["question"], "choices": row["choice"],
+                "answer": row["answer"]}
+    sid = str(row.get("question_id") or f"{row['prompt_id']}:q{index}")
+    return Sample(id=sid, messages=(Message.user(task.render_question(row)),),
+                  metadata={"row": row, "index": index, "prompt_id": str(row["prompt_id"]), "questions": [question]})
 
 
 def score_batch(task, samples, responses, ctx):
@@ -67,4 +63,14 @@ def score_batch(task, samples, responses, ctx):
 
 
 def aggregate(task, samples, scores):
-    return {"judge_parse_failures": parse_failure_count(scores)}
+    out: dict = {"judge_parse_failures": parse_failure_count(scores)}
+    if task.spec.options["modality"] in ("audio", "video"):
+        by_prompt: dict[str, list[float]] = {}
+        for s, sc in zip(samples, scores):
+            if sc.error is None and sc.metrics.get("score") is not None:
+                by_prompt.setdefault(s.metadata["prompt_id"], []).append(sc.metrics["score"])
+        means = [sum(v) / len(v) for v in by_prompt.values()]
+        out["score_per_prompt"] = sum(means) / len(means) if means else None
+        out["n_prompts"] = len(by_prompt)
+        out["averaged_over"] = "questions (score); prompts (score_per_prompt)"
+    return out

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from eval_anything.media import media_part
-from eval_anything.types import Message, Sample, Score
+from eval_anything.types import Message, Sample
 from judges.benchmark import judge_scores, media_path, parse_failure_count
 from judges.base import JudgeItem
 from judges.llm import ReferenceJudge
@@ -41,14 +39,20 @@ def score_batch(task, samples, responses, ctx):
 
 
 def aggregate(task, samples, scores):
-    """Mean per evaluation dimension, and overall = unweighted mean of the dimensions present."""
+    """Mean per evaluation dimension, and overall = unweighted mean of the dimensions that have scored samples;
+    `dimensions_averaged` / `dimensions_missing` say which (overall over fewer than all four is not the paper's)."""
     dims = task.spec.options.get("dimensions", [])
     out: dict = {}
     for d in dims:
         vals = [sc.metrics.get("score") for s, sc in zip(samples, scores) if s.metadata.get("dimension") == d]
         vals = [v for v in vals if v is not None]
         out[d] = sum(vals) / len(vals) if vals else None
-    present = [out[d] for d in dims if out[d] is not None]
-    out["overall"] = sum(present) / len(present) if present else None
+    present = [d for d in dims if out[d] is not None]
+    out["overall"] = sum(out[d] for d in present) / len(present) if present else None
+    out["dimensions_averaged"] = present
+    out["dimensions_missing"] = [d for d in dims if out[d] is None]
+    others = sorted({str(s.metadata.get("dimension")) for s in samples} - set(dims))
+    if others:
+        out["dimensions_unknown"] = others  # in the data but not in options.dimensions: left out of overall
     out["judge_parse_failures"] = parse_failure_count(scores)
     return out

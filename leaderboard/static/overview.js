@@ -43,6 +43,8 @@
       if (!ca && !cb) return cmpKey(a, b);
       if (!ca) return 1;
       if (!cb) return -1;  // rows without a value always go last
+      var pa = !!(ca.partial || ca.unranked), pb = !!(cb.partial || cb.unranked);
+      if (pa !== pb) return pa ? 1 : -1;  // partial groups follow complete ones, unranked
       return dir * (ca.v - cb.v) || cmpKey(a, b);
     });
     return rows;
@@ -78,6 +80,7 @@
         var link = cellLink(cell, c);
         td.appendChild(link ? EA.el("a", { href: link, "class": "v" }, EA.fmt(cell.v)) : EA.el("span", { "class": "v" }, EA.fmt(cell.v)));
         if (cell.ci) td.appendChild(EA.el("span", { "class": "ci" }, "[" + EA.fmt(cell.ci[0]) + ", " + EA.fmt(cell.ci[1]) + "]"));
+        if (cell.partial) td.appendChild(EA.el("span", { "class": "partial" }, " partial (" + cell.coverage + ")"));
         var tip = [];
         if (cell.n !== undefined) tip.push("n=" + cell.n + ", errors=" + cell.err);
         if (cell.note) tip.push(cell.note);

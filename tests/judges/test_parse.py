@@ -47,7 +47,7 @@ def test_verdict_failures(reply):
 
 @pytest.mark.parametrize("reply,expected", [
     ("C", "C"), ("(b)", "B"), ("B. a dog", "B"), ("Answer: D", "D"), ('{"answer": "A"}', "A"), ("[[C]]", "C"),
-    ("The answer is B.", "B"), ("The answer is (c)", "C"),
+    ("The answer is B.", "B"), ("The answer is (c)", "C"), ("**B**", "B"), ("**C.** Dog", "C"),
 ])
 def test_option_formats(reply, expected):
     assert parse_option(reply, 4) == expected

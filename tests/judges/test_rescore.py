@@ -21,8 +21,10 @@ def first_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rescore")
     model = structured_model()
     # The recorded model spec points nowhere: loading it would fail, so rescore must never try.
+    # The model writes image instructions but makes no images: synergy judges the instructions, explicitly.
     config = RunConfig(model="hf:/does/not/exist/model", tasks=TASKS, judge="fakejudge:seven", output=str(tmp / "runs"),
-                       cache_path=str(tmp / "cache.sqlite"), show_progress=False, limit=4, bootstrap_iters=50)
+                       cache_path=str(tmp / "cache.sqlite"), show_progress=False, limit=4, bootstrap_iters=50,
+                       task_options={"synergy_input": "instructions"})
     result = run(config, adapter=model)
     return result, model, tmp
 
@@ -53,6 +55,7 @@ def test_rescore_rejudges_without_the_evaluated_model(first_run, monkeypatch):
     assert tasks["modality_selection"]["metrics"]["selection_score"]["value"] == pytest.approx(old_sel)
     # structured answers chose "ti": S_AMG = 1/2 * alpha_ti * (3/10 + 3/10) * (3-1)/9 per item
     recs = {r["id"]: r for r in new["samples"]["modality_synergy"]}
+    assert tasks["modality_synergy"]["extra"]["judged_on"] == "instructions"  # the run's task options carry over
     for r in recs.values():
         alpha = r["target"]["ti"]
         assert r["metrics"]["s_amg"] == pytest.approx(0.5 * alpha * 0.6 * (2 / 9))

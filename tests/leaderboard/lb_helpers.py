@@ -18,7 +18,27 @@ def task_result(value: float, ci: tuple[float, float] | None, *, metric: str = "
             "primary_metric": metric, "higher_is_better": hib, "n": n, "n_scored": n - n_errors,
             "n_errors": n_errors, "skipped": None,
             "metrics": {metric: {"value": value, "stderr": stderr, "ci95": list(ci) if ci else None, "n": n}},
-            "extra": {}}
+            "extra": {}, "scale": scale_block(value, stderr, ci, (0.0, 1.0) if metric == "acc" else None)}
+
+
+def scale_block(value, stderr, ci, rng=(0.0, 1.0)) -> dict:
+    """results.json's `scale` for a task (eval_anything/scales.py); rng None: no declared range."""
+    if rng is None:
+        return {"range": None, "raw": value, "normalised": None, "normalised_stderr": None, "normalised_ci95": None,
+                "problem": "no declared range"}
+    lo, hi = rng
+    w = hi - lo
+    return {"range": [lo, hi], "raw": value, "normalised": (value - lo) / w,
+            "normalised_stderr": None if stderr is None else stderr / w,
+            "normalised_ci95": [(c - lo) / w for c in ci] if ci else None, "normalisation": "linear"}
+
+
+def group_entry(tasks, value, stderr, ci, scored=None) -> dict:
+    """A group as results.json writes it; `scored` (default: all tasks) below len(tasks) makes it partial."""
+    scored = sorted(tasks) if scored is None else sorted(scored)
+    return {"tasks": sorted(tasks), "tasks_scored": scored, "n_tasks": len(scored), "n_member_tasks": len(tasks),
+            "partial": len(scored) < len(tasks), "coverage": f"{len(scored)} of {len(tasks)}", "value": value,
+            "stderr": stderr, "ci95": list(ci) if ci else None, "normalisation": "linear", "scale": [0.0, 1.0]}
 
 
 def skipped_task(reason: str = "model lacks input modality: image") -> dict:

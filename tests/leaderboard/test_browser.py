@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from lb_helpers import sample, task_result, write_run
+from lb_helpers import group_entry, sample, task_result, write_run
 from lb_media import write_png, write_wav, write_webm
 
 from leaderboard import build_site
@@ -33,7 +33,7 @@ TRICKY = 'a\u2028b\u2029c <!-- d --> */ "); window.__xss=1; // \\ é 漢字 🙂
 
 def _runs(root: Path) -> Path:
     runs = root / "runs"
-    text = lambda v: {"tasks": ["qa", "trivia"], "value": v, "stderr": 0.02, "ci95": [v - 0.04, v + 0.04]}  # noqa: E731
+    text = lambda v: group_entry(["qa", "trivia"], v, 0.02, [v - 0.04, v + 0.04])  # noqa: E731
     write_run(runs, "hf:/m/alpha", "20261125T060000Z-a0", "2026-11-25T06:00:00Z",
               {"qa": task_result(0.45, (0.40, 0.50)), "trivia": task_result(0.5, (0.45, 0.55))},
               groups={"text": text(0.475)})
@@ -44,8 +44,7 @@ def _runs(root: Path) -> Path:
     d = write_run(runs, "hf:/m/alpha", "20261125T070000Z-a1", "2026-11-25T07:00:00Z",
                   {"qa": task_result(0.5, (0.45, 0.55)), "trivia": task_result(0.52, (0.47, 0.57)),
                    "speech": task_result(1.0, (1.0, 1.0), groups=("audio",))},
-                  groups={"text": text(0.51), "audio": {"tasks": ["speech"], "value": 1.0, "stderr": 0.0,
-                                                         "ci95": [1.0, 1.0]}},
+                  groups={"text": text(0.51), "audio": group_entry(["speech"], 1.0, 0.0, [1.0, 1.0])},
                   samples={"qa": qa, "speech": [sample(0, True, response=XSS, output_parts=[
                       {"type": "audio", "path": "media/tone.wav", "mime": "audio/wav"}], messages=[
                       {"role": "user", "parts": [{"type": "image", "path": "media/pic.png", "mime": "image/png"},

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from lb_helpers import sample, skipped_task, task_result, write_run
+from lb_helpers import group_entry, sample, scale_block, skipped_task, task_result, write_run
 
 from leaderboard.compare import compare_models
 from leaderboard.discover import load_runs
@@ -57,24 +57,21 @@ def test_paired_bootstrap_is_seeded_and_sensible():
 
 
 def _two_models(root):
-    text = {"tasks": ["arc_mini", "mmlu_mini"], "n_tasks": 2, "value": 0.5, "stderr": 0.025, "ci95": [0.451, 0.549]}
+    text = group_entry(["arc_mini", "mmlu_mini"], 0.5, 0.025, [0.451, 0.549])
     # alpha: an older run with both tasks, a newer run that re-ran only mmlu_mini.
     write_run(root, "hf:/m/alpha", "20261125T070000Z-a0", T0,
               {"mmlu_mini": task_result(0.6, (0.54, 0.66), stderr=0.03),
                "arc_mini": task_result(0.2, (0.12, 0.28), stderr=0.04)}, groups={"text": text})
     write_run(root, "hf:/m/alpha", "20261125T080000Z-a1", T1,
               {"mmlu_mini": task_result(0.7, (0.64, 0.76), stderr=0.03), "arc_mini": skipped_task()},
-              groups={"text": {"tasks": ["mmlu_mini"], "n_tasks": 1, "value": 0.7, "stderr": 0.03,
-                               "ci95": [0.64, 0.76]}})
+              groups={"text": group_entry(["arc_mini", "mmlu_mini"], 0.7, 0.03, [0.64, 0.76], scored=["mmlu_mini"])})
     write_run(root, "hf:/m/beta", "20261125T090000Z-b0", T2,
               {"mmlu_mini": task_result(0.3, (0.2, 0.4), stderr=0.05),
                "arc_mini": task_result(0.25, (0.15, 0.35), stderr=0.05),
                "img_task": task_result(0.9, (0.8, 1.0), groups=("image",))},
-              groups={"text": {"tasks": ["arc_mini", "mmlu_mini"], "value": 0.275, "stderr": 0.035,
-                               "ci95": [0.206, 0.344]},
-                      "image": {"tasks": ["img_task"], "value": 0.9, "stderr": 0.05, "ci95": [0.8, 1.0]},
-                      "all_modality": {"tasks": ["arc_mini", "img_task", "mmlu_mini"], "value": 0.483,
-                                       "stderr": 0.03, "ci95": [0.42, 0.54]}})
+              groups={"text": group_entry(["arc_mini", "mmlu_mini"], 0.275, 0.035, [0.206, 0.344]),
+                      "image": group_entry(["img_task"], 0.9, 0.05, [0.8, 1.0]),
+                      "all_modality": group_entry(["arc_mini", "img_task", "mmlu_mini"], 0.483, 0.03, [0.42, 0.54])})
 
 
 def test_latest_view_takes_newest_run_per_task_and_recomputes_mixed_groups(tmp_path):
@@ -104,7 +101,7 @@ def test_latest_view_takes_newest_run_per_task_and_recomputes_mixed_groups(tmp_p
 
 
 def test_group_recomputed_when_members_come_from_different_runs(tmp_path):
-    text = {"tasks": ["arc_mini", "mmlu_mini"], "value": 0.5, "stderr": 0.025, "ci95": [0.451, 0.549]}
+    text = group_entry(["arc_mini", "mmlu_mini"], 0.5, 0.025, [0.451, 0.549])
     write_run(tmp_path, "hf:/m/alpha", "r0", T0, {"mmlu_mini": task_result(0.6, (0.5, 0.7), stderr=0.03),
                                                   "arc_mini": task_result(0.2, (0.1, 0.3), stderr=0.04)},
               groups={"text": text})
@@ -147,9 +144,74 @@ def test_runs_with_broken_json_are_skipped(tmp_path):
     assert math.isclose(summarise(runs)["views"]["latest"][0]["cells"]["t:t"]["v"], 0.5)
 
 
-def test_stored_group_kept_when_it_lists_a_task_the_run_skipped(tmp_path):
+def test_stored_partial_group_is_shown_but_never_ranked(tmp_path):
     write_run(tmp_path, "hf:/m/a", "r0", T0, {"t1": task_result(0.6, (0.5, 0.7), stderr=0.05),
                                               "img": skipped_task()},
-              groups={"all_modality": {"tasks": ["img", "t1"], "value": 0.6, "stderr": 0.05, "ci95": [0.5, 0.7]}})
+              groups={"all_modality": group_entry(["img", "t1"], 0.6, 0.05, [0.5, 0.7], scored=["t1"])})
+    write_run(tmp_path, "hf:/m/b", "r1", T1, {"t1": task_result(0.2, (0.1, 0.3), stderr=0.05),
+                                              "img": task_result(0.4, (0.3, 0.5), stderr=0.05, groups=("image",))},
+              groups={"all_modality": group_entry(["img", "t1"], 0.3, 0.035, [0.23, 0.37])})
+    s = summarise(load_runs([tmp_path]))
+    a, b = s["views"]["latest"]
+    ga, gb = a["cells"]["g:all_modality"], b["cells"]["g:all_modality"]
+    assert ga["v"] == 0.6 and ga["partial"] and ga["coverage"] == "1 of 2" and "rank" not in ga
+    assert "partial: 1 of 2" in ga["note"]
+    # b is ranked alone: a's higher partial value does not push it down.
+    assert gb["rank"] == [1, 1] and not gb.get("partial")
+    assert a["cells"]["t:t1"]["rank"] == [1, 1] and b["cells"]["t:t1"]["rank"] == [2, 2]
+    ra, rb = s["views"]["runs"]
+    assert "rank" not in ra["cells"]["g:all_modality"] and rb["cells"]["g:all_modality"]["rank"] == [1, 1]
+
+
+def test_older_results_without_normalisation_are_not_ranked(tmp_path):
+    old = {"tasks": ["t1"], "value": 2.43, "stderr": 0.1, "ci95": [2.2, 2.6]}  # a 1-10 average, unconverted
+    write_run(tmp_path, "hf:/m/a", "r0", T0, {"t1": task_result(0.6, (0.5, 0.7), stderr=0.05)},
+              groups={"all_modality": old})
+    write_run(tmp_path, "hf:/m/b", "r1", T1, {"t1": task_result(0.5, (0.4, 0.6), stderr=0.05)},
+              groups={"all_modality": group_entry(["t1"], 0.5, 0.05, [0.4, 0.6])})
+    a, b = summarise(load_runs([tmp_path]))["views"]["latest"]
+    assert "rank" not in a["cells"]["g:all_modality"] and "not normalised" in a["cells"]["g:all_modality"]["note"]
+    assert b["cells"]["g:all_modality"]["rank"] == [1, 1]
+
+
+def test_recomputed_groups_average_normalised_values(tmp_path):
+    # A 1-10 judge task and a 0-1 task, from two runs: the group is the mean of (7.3-1)/9 = 0.7 and 0.4.
+    judge_task = {**task_result(7.3, (6.4, 8.2), metric="score", stderr=0.45, groups=("amg",)),
+                  "scale": scale_block(7.3, 0.45, (6.4, 8.2), (1.0, 10.0))}
+    write_run(tmp_path, "hf:/m/a", "r0", T0, {"j": judge_task, "sel": task_result(0.3, (0.2, 0.4), stderr=0.05)},
+              groups={"amg": group_entry(["j", "sel"], 0.5, 0.03, [0.44, 0.56])})
+    write_run(tmp_path, "hf:/m/a", "r1", T1, {"sel": task_result(0.4, (0.3, 0.5), stderr=0.04, groups=("amg",)),
+                                              "j": skipped_task()},
+              groups={"amg": group_entry(["j", "sel"], 0.4, 0.04, [0.32, 0.48], scored=["sel"])})
     (row,) = summarise(load_runs([tmp_path]))["views"]["latest"]
-    assert row["cells"]["g:all_modality"]["v"] == 0.6 and "note" not in row["cells"]["g:all_modality"]
+    g = row["cells"]["g:amg"]
+    assert g["v"] == pytest.approx((0.7 + 0.4) / 2) and not g.get("partial")
+    se = math.sqrt((0.45 / 9) ** 2 + 0.04 ** 2) / 2
+    assert g["se"] == pytest.approx(se) and g["ci"] == pytest.approx([0.55 - 1.96 * se, 0.55 + 1.96 * se])
+    assert "recomputed on 0-1" in g["note"]
+
+
+def test_group_interval_stays_inside_zero_one():
+    g = group_mean([0.002, 0.0], [0.002, 0.0])
+    assert g["ci95"][0] == 0.0 and g["ci95"][1] == pytest.approx(0.001 + 1.96 * 0.001)
+    top = group_mean([1.0, 0.99], [0.0, 0.01])
+    assert top["ci95"][1] == 1.0 and top["ci95"][0] == pytest.approx(0.995 - 1.96 * 0.005)
+
+
+def test_group_page_shows_partial_groups_after_ranked_ones_without_a_rank(tmp_path):
+    from leaderboard import build_site
+
+    runs = tmp_path / "runs"
+    write_run(runs, "hf:/m/a", "r0", T0, {"t1": task_result(0.9, (0.85, 0.95), stderr=0.02), "img": skipped_task()},
+              groups={"all_modality": group_entry(["img", "t1"], 0.9, 0.02, [0.85, 0.95], scored=["t1"])})
+    write_run(runs, "hf:/m/b", "r1", T1, {"t1": task_result(0.2, (0.1, 0.3), stderr=0.05),
+                                          "img": task_result(0.4, (0.3, 0.5), stderr=0.05, groups=("image",))},
+              groups={"all_modality": group_entry(["img", "t1"], 0.3, 0.035, [0.23, 0.37])})
+    site = tmp_path / "site"
+    build_site([runs], site)
+    page = (site / "group-all_modality.html").read_text()
+    body = page[page.index("<tbody>"):page.index("</tbody>")]
+    rows = body.split("<tr>")[1:]
+    assert len(rows) == 2
+    assert '<td class="rank">1</td>' in rows[0] and ">b<" in rows[0]  # the complete group, ranked first
+    assert '<td class="rank"></td>' in rows[1] and "partial (1 of 2)" in rows[1]  # a's higher value, unranked
