@@ -18,7 +18,9 @@ from eval_anything.cache import ResponseCache
 from eval_anything.config import ConfigError, RunConfig, format_validation_error
 from eval_anything.models.base import ModelAdapter
 from eval_anything.registry import TaskRegistry, load_model
-from eval_anything.rundir import RunWriter, environment_versions, git_revision, model_slug
+from eval_anything.exitcodes import RunStatus, run_status
+from eval_anything.preflight import check_run
+from eval_anything.rundir import RunWriter, environment_versions, git_revision, model_slug, new_run_id
 from eval_anything.scheduler import Progress, Scheduler
 from eval_anything.scoring import macro_group, macro_mean_with_uncertainty, mean_with_uncertainty
 from eval_anything.tasks import Task, TaskContext
@@ -54,6 +56,7 @@ class RunResult:
     run_dir: Path
     results: dict[str, Any]
     run_info: dict[str, Any]
+    status: RunStatus | None = None  # the exit code the CLI returns, and why (eval_anything/exitcodes.py)
 
     def primary(self, task: str) -> float | None:
         t = self.results["tasks"][task]
@@ -112,6 +115,23 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
     registry = TaskRegistry(config.task_paths)
     entries = registry.resolve(config.tasks)
     tasks = [Task(e) for e in entries]
+    # Everything checkable is checked before a model is loaded or called (one-line errors, exit 2).
+    check_run(config, tasks, check_model=adapter is None)
+    run_id = config.run_id or make_run_id(config)
+    out_dir = Path(config.output).expanduser().resolve() / model_slug(config.model) / run_id
+    writer = RunWriter(out_dir).open()  # proves --output writable; the run's own temp directory
+    cache = None
+    try:
+        cache = ResponseCache(config.cache_path or home_dir() / "cache.sqlite") if config.use_cache else None
+        return _run(config, adapter, tasks, run_id, out_dir, writer, cache, started)
+    finally:
+        writer.discard()  # nothing left behind when the run failed (after a publish there is nothing to remove)
+        if cache:
+            cache.close()
+
+
+def _run(config: RunConfig, adapter: ModelAdapter | None, tasks: list[Task], run_id: str, out_dir: Path,
+         writer: RunWriter, cache: ResponseCache | None, started: float) -> RunResult:
     model_args = dict(config.model_args)
     if config.batch_size != "auto" and config.model.split(":")[0] in ("hf", "default"):
         model_args.setdefault("batch_size", config.batch_size)
@@ -125,9 +145,6 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
     judge_adapter = None
     if judge_spec and any(t.spec.judge is not None for t in tasks):
         judge_adapter = load_model(judge_spec, dict(config.judge_args), base_url=config.judge_base_url)
-    cache = ResponseCache(config.cache_path or home_dir() / "cache.sqlite") if config.use_cache else None
-    run_id = config.run_id or make_run_id(config)
-    out_dir = Path(config.output).expanduser().resolve() / model_slug(config.model) / run_id
     ctx = TaskContext(data_dir=Path(config.data_dir) if config.data_dir else None, cache_dir=home_dir() / "data",
                       use_hub=config.use_hub, seed=config.seed, num_fewshot=config.num_fewshot, limit=config.limit,
                       judge_adapter=judge_adapter, judge_spec=judge_spec, run_dir=out_dir,
@@ -140,18 +157,19 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
             t0 = time.time()
             outcomes.append(run_task(task, adapter, scheduler, ctx))
             outcomes[-1].wall_s = time.time() - t0
+    status = run_status(outcomes)
     results = build_results(run_id, config, adapter, outcomes)
     run_info = build_run_info(run_id, config, adapter, judge_adapter, judge_spec, outcomes, scheduler.stats,
                               time.time() - started)
-    RunWriter(out_dir).write(run_info, results, outcomes)
-    if cache:
-        cache.close()
-    return RunResult(out_dir, results, run_info)
+    run_info["status"] = status.to_dict()
+    if cache is not None and cache.damaged:
+        run_info["timing"]["cache_damaged"] = cache.damaged
+    writer.write(run_info, results, outcomes)
+    return RunResult(out_dir, results, run_info, status)
 
 
 def make_run_id(config: RunConfig) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{config_hash(config)[:8]}"
+    return new_run_id(config_hash(config))
 
 
 def config_hash(config: RunConfig) -> str:
