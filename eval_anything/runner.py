@@ -149,13 +149,15 @@ def _run(config: RunConfig, adapter: ModelAdapter | None, tasks: list[Task], run
                       use_hub=config.use_hub, seed=config.seed, num_fewshot=config.num_fewshot, limit=config.limit,
                       judge_adapter=judge_adapter, judge_spec=judge_spec, run_dir=out_dir,
                       options=dict(config.task_options))
+    # Every task's data is read before the first model call: a bad record fails now, not after hours of work.
+    loaded = {t.name: t.samples(ctx) for t in tasks if skip_reason(t, adapter, ctx) is None}
     outcomes: list[TaskOutcome] = []
     with Progress(enabled=config.show_progress) as progress:
         scheduler = Scheduler(cache, progress)
         ctx.scheduler = scheduler
         for task in tasks:
             t0 = time.time()
-            outcomes.append(run_task(task, adapter, scheduler, ctx))
+            outcomes.append(run_task(task, adapter, scheduler, ctx, loaded.get(task.name)))
             outcomes[-1].wall_s = time.time() - t0
     status = run_status(outcomes)
     results = build_results(run_id, config, adapter, outcomes)
@@ -190,7 +192,8 @@ def skip_reason(task: Task, adapter: ModelAdapter, ctx: TaskContext) -> str | No
     return None
 
 
-def run_task(task: Task, adapter: ModelAdapter, scheduler: Scheduler, ctx: TaskContext) -> TaskOutcome:
+def run_task(task: Task, adapter: ModelAdapter, scheduler: Scheduler, ctx: TaskContext,
+             samples: list[Sample] | None = None) -> TaskOutcome:
     outcome = TaskOutcome(task, num_fewshot=task.num_fewshot(ctx))
     outcome.skipped = skip_reason(task, adapter, ctx)
     if outcome.skipped:
@@ -199,7 +202,7 @@ def run_task(task: Task, adapter: ModelAdapter, scheduler: Scheduler, ctx: TaskC
     mc_by_generation = task.spec.kind == "multiple_choice" and not adapter.capabilities.loglikelihood
     if mc_by_generation:
         outcome.num_fewshot, outcome.mc_by_generation = 0, True
-    samples = task.samples(ctx)
+    samples = task.samples(ctx) if samples is None else samples
     pool = task.fewshot_rows(ctx) if not mc_by_generation else []
     per_sample = []
     for s in samples:
