@@ -6,17 +6,21 @@ process: its own pid, files and exit code (`eval_anything.cli.main`, exactly as 
 
     python tests/chaos/forkrun.py SPEC.json OUT.json
 
-SPEC: {"rounds": [[job, ...], ...]}: rounds run one after another, the jobs of a round all at once.
-job:  {"argv": [...], "kill_after": seconds or null, "kill_after_frac": fraction of the previous round's
-       longest job wall time, or null}. A killed job is sent SIGKILL at that moment (if still running).
-OUT:  {"rounds": [[{"pid", "rc", "killed", "wall_s", "stdout", "stderr"}, ...], ...]}; rc is -9 when killed.
+SPEC: {"rounds": [{"jobs": [job, ...], "count_rows": SQLITE_PATH or null}, ...]}: rounds run one after another,
+      the jobs of a round all at once; count_rows: the cache's row count is recorded after the round.
+job:  {"argv": [...], "kill_after": seconds or null, "kill_when_rows": [SQLITE_PATH, N, EXTRA_SECONDS] or null}:
+      SIGKILL the job that many seconds after its start, or EXTRA_SECONDS after the cache holds N rows.
+OUT:  {"rounds": [{"jobs": [{"pid", "rc", "killed", "wall_s", "stdout", "stderr"}, ...], "rows": N or null}]};
+      rc is -9 for a killed job.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -30,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 def _preload() -> None:
     # Imports only: no torch op runs before the fork (a thread pool created here would not survive it).
+    import datasets  # noqa: F401
     import torch  # noqa: F401
     import transformers  # noqa: F401
     from transformers import AutoTokenizer, LlamaForCausalLM  # noqa: F401
@@ -66,32 +71,55 @@ def _child(argv: list[str], log_dir: str, index: int) -> None:
         os._exit(code)
 
 
-def run_round(jobs: list[dict], log_dir: str, base: int, prev_wall: float) -> list[dict]:
-    started: list[tuple[int, float, float | None]] = []
+def _rows(path: str) -> int:
+    if not os.path.exists(path):
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _kill_due(job: dict, t0: float, state: dict) -> bool:
+    now = time.monotonic()
+    if job.get("kill_after") is not None and now - t0 >= float(job["kill_after"]):
+        return True
+    when = job.get("kill_when_rows")
+    if when:
+        path, n, extra = when
+        if "reached" not in state and _rows(path) >= int(n):
+            state["reached"] = now
+        return "reached" in state and now - state["reached"] >= float(extra)
+    return False
+
+
+def run_round(jobs: list[dict], log_dir: str, base: int) -> list[dict]:
+    started: list[tuple[int, float]] = []
     for i, job in enumerate(jobs):
         pid = os.fork()
         if pid == 0:
             _child(job["argv"], log_dir, base + i)
-        kill = job.get("kill_after")
-        if job.get("kill_after_frac") is not None:
-            kill = float(job["kill_after_frac"]) * prev_wall
-        started.append((pid, time.monotonic(), kill))
+        started.append((pid, time.monotonic()))
     results: dict[int, dict] = {}
-    pending = {pid: (t0, kill) for pid, t0, kill in started}
+    pending = {pid: (t0, job, {}) for (pid, t0), job in zip(started, jobs)}
     killed: set[int] = set()
     while pending:
-        for pid, (t0, kill) in list(pending.items()):
+        for pid, (t0, job, state) in list(pending.items()):
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 rc = os.waitstatus_to_exitcode(status)
                 results[pid] = {"pid": pid, "rc": rc, "killed": pid in killed, "wall_s": time.monotonic() - t0}
                 del pending[pid]
-            elif kill is not None and pid not in killed and time.monotonic() - t0 >= kill:
+            elif pid not in killed and _kill_due(job, t0, state):
                 os.kill(pid, signal.SIGKILL)
                 killed.add(pid)
         time.sleep(0.005)
     out = []
-    for i, (pid, _, _) in enumerate(started):
+    for i, (pid, _) in enumerate(started):
         r = results[pid]
         r["stdout"] = Path(log_dir, f"{base + i}.out").read_text(errors="replace")
         r["stderr"] = Path(log_dir, f"{base + i}.err").read_text(errors="replace")
@@ -103,12 +131,12 @@ def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
     _preload()
     log_dir = tempfile.mkdtemp(prefix="forkrun-")
-    rounds, base, prev_wall = [], 0, 0.0
-    for jobs in spec["rounds"]:
-        res = run_round(jobs, log_dir, base, prev_wall)
+    rounds, base = [], 0
+    for rnd in spec["rounds"]:
+        jobs = run_round(rnd["jobs"], log_dir, base)
         base += len(jobs)
-        prev_wall = max(r["wall_s"] for r in res)
-        rounds.append(res)
+        rounds.append({"jobs": jobs, "rows": _rows(rnd["count_rows"]) if rnd.get("count_rows") else None})
+    shutil.rmtree(log_dir, ignore_errors=True)
     Path(sys.argv[2]).write_text(json.dumps({"rounds": rounds}))
 
 
