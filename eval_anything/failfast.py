@@ -19,6 +19,12 @@ class FailFast:
         self.what = what
         self.last: str | None = None
         self.count = 0
+        self.aborted: RunAborted | None = None
+
+    def check(self) -> None:
+        """Before sending: once tripped, nothing more goes out (requests in flight finish or are cancelled)."""
+        if self.aborted is not None:
+            raise self.aborted
 
     def succeeded(self) -> None:
         self.last, self.count = None, 0
@@ -27,9 +33,11 @@ class FailFast:
         """Record a fatal failure `error`; raises RunAborted at the `limit`-th identical one in a row."""
         self.count = self.count + 1 if error == self.last else 1
         self.last = error
-        if self.count >= self.limit:
-            raise RunAborted(f"stopped after {self.count} identical failures in a row from the {self.what}: "
-                             f"{error}. {hint} Requests that succeeded are cached; no run directory was written.")
+        if self.count >= self.limit and self.aborted is None:
+            self.aborted = RunAborted(
+                f"stopped after {self.count} identical failures in a row from the {self.what}: {error}. {hint} "
+                "Requests that succeeded are cached; no run directory was written.")
+        self.check()
 
 
 def hint_for(status: int | None) -> str:

@@ -223,6 +223,7 @@ class OpenAIChat(ModelAdapter):
         errors: list[str] = []
         fatal: tuple[int | None] | None = None
         for attempt in range(1, self.max_retries + 2):
+            self.fail_fast.check()  # the run is being stopped: send nothing more
             try:
                 # The client's documented raw-request path: the body is already plain JSON, and skipping the SDK's
                 # per-request type transform and model construction cuts the client's CPU per call (~20%).
