@@ -212,15 +212,25 @@ class Task:
         return self._target(**row)
 
     def _required_target(self, row: dict) -> Any:
-        expr = self.spec.prompt.target
+        expr, where = self.spec.prompt.target, f"prompt.target `{self.spec.prompt.target}` in {self.entry.yaml_path}"
+        missing = [name for name in self._target_fields if row.get(name) is None]
+        if missing:
+            raise MissingTarget(f"no target: field {', '.join(repr(m) for m in missing)} is missing or null ({where})")
         try:
             target = self.row_target(row)
-        except jinja2_undefined() as e:  # e.g. "'answer' is undefined"
-            raise MissingTarget(f"no target: field {e} (prompt.target `{expr}` in {self.entry.yaml_path})") from None
+        except jinja2_undefined() as e:
+            raise MissingTarget(f"no target: {e} ({where})") from None
         if target is None:
-            raise MissingTarget(f"no target: field '{expr}' is missing or null "
-                                f"(prompt.target `{expr}` in {self.entry.yaml_path})")
+            raise MissingTarget(f"no target: `{expr}` gives nothing for this record ({where})")
         return target
+
+    @cached_property
+    def _target_fields(self) -> list[str]:
+        """The row fields the target expression reads (e.g. `answer` in `answer.split('####')[-1]`)."""
+        import jinja2.meta
+
+        env = _jinja_env()
+        return sorted(jinja2.meta.find_undeclared_variables(env.parse("{{ " + self.spec.prompt.target + " }}")))
 
     def answer_text(self, row: dict) -> str:
         if self._answer is not None:
