@@ -105,7 +105,7 @@ def run_round(jobs: list[dict], log_dir: str, base: int) -> list[dict]:
             _child(job["argv"], log_dir, base + i)
         started.append((pid, time.monotonic()))
     results: dict[int, dict] = {}
-    pending = {pid: (t0, job, {}) for (pid, t0), job in zip(started, jobs)}
+    pending = {pid: (t0, job, {}) for (pid, t0), job in zip(started, jobs, strict=True)}
     killed: set[int] = set()
     while pending:
         for pid, (t0, job, state) in list(pending.items()):
