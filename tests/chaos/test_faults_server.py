@@ -35,13 +35,23 @@ def tasks(tmp_path_factory):
     return root
 
 
-def _run(base_url: str, tasks: Path, out: Path, task: str = "tgen", model_args: str = "") -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "eval_anything.cli", "run", "--model", "openai:fault-model", "--base-url", base_url,
-           "--task", task, "--task-path", str(tasks), "--output", str(out), "--no-cache", "--no-progress",
-           "--concurrency", str(CONCURRENCY), "--bootstrap-iters", "0",
-           "--model-args", "max_retries=1,backoff_base=0.01,backoff_max=0.02" + model_args]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_API_KEY": "sk-test-not-a-real-key"}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
+def _run(base_url: str, tasks: Path, out: Path, task: str = "tgen", model_args: str = "",
+         real: bool = False) -> subprocess.CompletedProcess:
+    """The command line, in a real process (`real`) or in this one (same code path, no interpreter start-up)."""
+    args = ["run", "--model", "openai:fault-model", "--base-url", base_url, "--task", task, "--task-path", str(tasks),
+            "--output", str(out), "--no-cache", "--no-progress", "--concurrency", str(CONCURRENCY),
+            "--bootstrap-iters", "0", "--model-args", "max_retries=1,backoff_base=0.01,backoff_max=0.02" + model_args]
+    if real:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_API_KEY": "sk-test-not-a-real-key"}
+        return subprocess.run([sys.executable, "-m", "eval_anything.cli", *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+    from typer.testing import CliRunner
+
+    from eval_anything.cli import app
+
+    r = CliRunner(env={"OPENAI_API_KEY": "sk-test-not-a-real-key"}).invoke(app, args)
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    return subprocess.CompletedProcess(args, r.exit_code, r.stdout, r.stderr)
 
 
 def _one_line_error(proc: subprocess.CompletedProcess) -> str:
@@ -54,7 +64,7 @@ def _one_line_error(proc: subprocess.CompletedProcess) -> str:
                                          ("404", "Check the model name and --base-url")])
 def test_repeated_auth_or_not_found_stops_early(server, tasks, tmp_path, status, hint):
     server.configure(fail_rate=1.0, fail_kinds=[status])
-    proc = _run(server.base_url, tasks, tmp_path / "out")
+    proc = _run(server.base_url, tasks, tmp_path / "out", real=status == "401")
     assert proc.returncode == 1
     line = _one_line_error(proc)
     assert line.startswith(f"error: stopped after {FAIL_FAST_AFTER} identical failures in a row from the server "

@@ -138,3 +138,20 @@ def test_uncreatable_cache_folder(tmp_path):
     with pytest.raises(CacheError) as e:
         ResponseCache(tmp_path / "f" / "c.sqlite")
     assert str(e.value).startswith(f"cache folder {tmp_path / 'f'} cannot be created") and "--no-cache" in str(e.value)
+
+
+def test_damage_found_across_lookup_chunks(tmp_path):
+    path = tmp_path / "c.sqlite"
+    cache = ResponseCache(path)
+    cache.put_many((f"k{i:04d}", "fp", "tv", "rh", Response(text=str(i))) for i in range(1200))
+    _sql(path, "UPDATE responses SET response = replace(response, '1100', '1101') WHERE key = 'k1100'")
+    got = cache.get_many([f"k{i:04d}" for i in range(1200)])
+    assert len(got) == 1199 and "k1100" not in got and got["k1199"].text == "1199" and cache.damaged == 1
+
+
+def test_a_value_stored_as_bytes_is_a_miss(tmp_path):
+    path = tmp_path / "c.sqlite"
+    cache = _fill(path, 1)
+    [(value,)] = _sql(path, "SELECT response FROM responses")
+    _sql(path, "UPDATE responses SET response = ? WHERE key = 'k0'", value.encode())
+    assert cache.get_many(["k0"]) == {} and cache.damaged == 1

@@ -155,3 +155,50 @@ def test_write_publishes_samples_folder_even_when_all_skipped(tmp_path):
     run = w.write({"run": 1}, {"results": 1}, [])
     assert (run / "samples").is_dir() and json.loads((run / "run.json").read_text()) == {"run": 1}
     assert json.loads((run / "results.json").read_text()) == {"results": 1}
+
+
+def test_publish_onto_a_file_is_an_error_not_a_loop(tmp_path):
+    w = _writer(tmp_path).open()
+    w.run_dir.write_text("a file where the run should go")
+    with pytest.raises(NotADirectoryError):
+        _publish(w, {"results.json": "{}"})
+    assert w.run_dir.read_text() == "a file where the run should go"
+
+
+def test_publish_gives_up_when_others_keep_taking_the_name(tmp_path, monkeypatch):
+    w = _writer(tmp_path).open()
+    w.run_dir.mkdir()
+    (w.run_dir / "x").write_text("someone else's run")
+    real_rename, calls = os.rename, []
+
+    def rename(src, dst):
+        calls.append((Path(src).name, Path(dst).name))
+        if Path(src) == w.run_dir:  # another writer always moves the old run first
+            raise FileNotFoundError(src)
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(rundir.os, "rename", rename)
+    with pytest.raises(RunDirError, match="other runs keep writing the same --run-id"):
+        _publish(w, {"results.json": "{}"})
+    assert len(calls) == 100 and (w.run_dir / "x").read_text() == "someone else's run"
+
+
+def test_clean_stale_skips_a_directory_another_cleaner_took(tmp_path, monkeypatch):
+    parent = tmp_path / "p"
+    stale = parent / f".r1.{rundir._host()}-{_dead_pid()}-0123abcd.tmp"
+    stale.mkdir(parents=True)
+
+    def taken(src, dst):
+        raise FileNotFoundError(src)
+
+    monkeypatch.setattr(rundir.os, "rename", taken)
+    assert clean_stale(parent) == [] and stale.is_dir()
+
+
+def test_host_tag_is_file_safe(monkeypatch):
+    monkeypatch.setattr(rundir.socket, "gethostname", lambda: "my host.example/x")
+    assert rundir._host() == "my_host_example_x"
+    monkeypatch.setattr(rundir.socket, "gethostname", lambda: "h" * 40)
+    assert rundir._host() == "h" * 32
+    monkeypatch.setattr(rundir.socket, "gethostname", lambda: "")
+    assert rundir._host() == "host"
