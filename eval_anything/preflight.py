@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from eval_anything.tasks import Task
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-MC_METRICS = ("acc", "acc_norm")  # what scoring.score_multiple_choice reports
+MC_METRICS = ("acc", "acc_norm")
+NEEDS_NAME = frozenset({"hf", "openai", "vllm", "rm"})  # built-in prefixes that take a name or path (plugins decide)  # what scoring.score_multiple_choice reports
 
 
 def check_run(config: "RunConfig", tasks: Iterable["Task"], check_model: bool = True) -> None:
@@ -74,7 +75,7 @@ def check_model_spec(flag: str, spec: str) -> None:
         raise ConfigError(f"{flag} {spec!r}: unknown model spec. Use one of: "
                           + ", ".join(f"{p}:..." for p in sorted(prefixes) if p != "default")
                           + " (or 'default' for the built-in tiny model).")
-    if not rest.strip():
+    if prefix in NEEDS_NAME and not rest.strip():
         raise ConfigError(f"{flag} {spec!r}: nothing after '{prefix}:' (e.g. {prefix}:NAME_OR_PATH)")
 
 
