@@ -162,10 +162,13 @@ class _Guard:
         return None
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        if exc_type is not None and issubclass(exc_type, sqlite3.DatabaseError) and not _transient(exc):
-            raise CacheError(f"cache file {self.path} is unreadable ({exc}); delete it (cached responses are "
-                             "recomputed) or run with --no-cache") from None
-        return False
+        if exc_type is None or not issubclass(exc_type, sqlite3.DatabaseError) or _transient(exc):
+            return False
+        if "unable to open" in str(exc) or "readonly" in str(exc):
+            raise CacheError(f"cache file {self.path} cannot be opened for writing ({exc}); pass --cache-path FILE "
+                             "in a writable folder or run with --no-cache") from None
+        raise CacheError(f"cache file {self.path} is unreadable ({exc}); delete it (cached responses are "
+                         "recomputed) or run with --no-cache") from None
 
 
 def _transient(exc: BaseException) -> bool:

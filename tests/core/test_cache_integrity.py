@@ -155,3 +155,16 @@ def test_a_value_stored_as_bytes_is_a_miss(tmp_path):
     [(value,)] = _sql(path, "SELECT response FROM responses")
     _sql(path, "UPDATE responses SET response = ? WHERE key = 'k0'", value.encode())
     assert cache.get_many(["k0"]) == {} and cache.damaged == 1
+
+
+def test_cache_in_a_read_only_folder(tmp_path):
+    from tests.fixtures.readonly import readonly_dir
+
+    with readonly_dir(tmp_path / "ro") as ro:
+        if ro is None:
+            pytest.skip("no way to make a read-only folder here")
+        with pytest.raises(CacheError) as e:
+            ResponseCache(ro / "c.sqlite")
+    msg = str(e.value)
+    assert msg.startswith(f"cache file {tmp_path / 'ro' / 'c.sqlite'} cannot be opened for writing (")
+    assert msg.endswith("pass --cache-path FILE in a writable folder or run with --no-cache")
