@@ -106,7 +106,7 @@ class ChaosPlan:
             {"jobs": pairs, "count_rows": str(self.pair_cache)},
             {"jobs": [kill_job(self.ref_cache, "--run-id", "ref")], "count_rows": str(self.ref_cache)},
             {"jobs": [kill_job(self.kill_cache, kill_when_rows=[kc, self.kill_rows, self.kill_extra])],
-             "count_rows": kc},
+             "count_rows": kc, "list_hidden": str(self.kill_out)},
             {"jobs": [kill_job(self.kill_cache, kill_after=self.kill_delay)], "count_rows": kc},
             {"jobs": [kill_job(self.kill_cache, "--run-id", "resumed")], "count_rows": kc},
         ]

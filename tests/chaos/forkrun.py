@@ -7,10 +7,11 @@ process: its own pid, files and exit code (`eval_anything.cli.main`, exactly as 
     python tests/chaos/forkrun.py SPEC.json OUT.json
 
 SPEC: {"rounds": [{"jobs": [job, ...], "count_rows": SQLITE_PATH or null}, ...]}: rounds run one after another,
-      the jobs of a round all at once; count_rows: the cache's row count is recorded after the round.
+      the jobs of a round all at once; count_rows: the cache's row count is recorded after the round;
+      list_hidden: the hidden entries of OUTPUT/*/ are listed after the round.
 job:  {"argv": [...], "kill_after": seconds or null, "kill_when_rows": [SQLITE_PATH, N, EXTRA_SECONDS] or null}:
       SIGKILL the job that many seconds after its start, or EXTRA_SECONDS after the cache holds N rows.
-OUT:  {"rounds": [{"jobs": [{"pid", "rc", "killed", "wall_s", "stdout", "stderr"}, ...], "rows": N or null}]};
+OUT:  {"rounds": [{"jobs": [{"pid", "rc", "killed", "wall_s", "stdout", "stderr"}, ...], "rows", "hidden"}]};
       rc is -9 for a killed job.
 """
 
@@ -135,7 +136,9 @@ def main() -> None:
     for rnd in spec["rounds"]:
         jobs = run_round(rnd["jobs"], log_dir, base)
         base += len(jobs)
-        rounds.append({"jobs": jobs, "rows": _rows(rnd["count_rows"]) if rnd.get("count_rows") else None})
+        hidden = sorted(p.name for p in Path(rnd["list_hidden"]).glob("*/.*")) if rnd.get("list_hidden") else None
+        rounds.append({"jobs": jobs, "rows": _rows(rnd["count_rows"]) if rnd.get("count_rows") else None,
+                       "hidden": hidden})
     shutil.rmtree(log_dir, ignore_errors=True)
     Path(sys.argv[2]).write_text(json.dumps({"rounds": rounds}))
 

@@ -39,7 +39,9 @@ def test_resume_loses_and_duplicates_nothing(plan):
 
 
 def test_killed_runs_leave_nothing_behind(plan):
-    # A killed run never publishes; its temp directory (if any) is removed by the next run in that folder.
+    # A killed run never publishes; its temp directory is removed by the next run in that folder.
+    [stale] = plan.results[2]["hidden"]  # what the first kill left: the killed process's own temp directory
+    assert stale.endswith(".tmp") and f"-{plan.results[2]['jobs'][0]['pid']}-" in stale
     assert leftovers(plan.kill_out) == []
     names = {p.name for p in run_dirs(plan.kill_out)}
     assert {"ref", "resumed"} <= names
