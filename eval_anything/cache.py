@@ -144,7 +144,7 @@ class ResponseCache:
 
 def _decode(key: str, value: Any, checksum: Any) -> Response | None:
     """The stored response, or None when the entry fails its checksum or does not parse."""
-    if not isinstance(value, str) or checksum != entry_checksum(key, value):
+    if checksum != entry_checksum(key, value):  # (a value stored as bytes never matches either)
         return None
     try:
         return Response.from_dict(json.loads(value))

@@ -168,3 +168,21 @@ def test_cache_in_a_read_only_folder(tmp_path):
     msg = str(e.value)
     assert msg.startswith(f"cache file {tmp_path / 'ro' / 'c.sqlite'} cannot be opened for writing (")
     assert msg.endswith("pass --cache-path FILE in a writable folder or run with --no-cache")
+
+
+def test_busy_database_errors_pass_through_unchanged(tmp_path):
+    from eval_anything.cache import _Guard, _transient
+
+    locked = sqlite3.OperationalError("database is locked")
+    assert _transient(locked) and not _transient(sqlite3.DatabaseError("file is not a database"))
+    assert _Guard(tmp_path / "c.sqlite").__exit__(type(locked), locked, None) is False  # not turned into advice
+    with pytest.raises(CacheError):
+        _Guard(tmp_path / "c.sqlite").__exit__(sqlite3.DatabaseError, sqlite3.DatabaseError("malformed"), None)
+
+
+def test_read_only_database_file(tmp_path):
+    from eval_anything.cache import _Guard
+
+    err = sqlite3.OperationalError("attempt to write a readonly database")
+    with pytest.raises(CacheError, match="cannot be opened for writing"):
+        _Guard(tmp_path / "c.sqlite").__exit__(type(err), err, None)

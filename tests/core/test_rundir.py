@@ -202,3 +202,47 @@ def test_host_tag_is_file_safe(monkeypatch):
     assert rundir._host() == "h" * 32
     monkeypatch.setattr(rundir.socket, "gethostname", lambda: "")
     assert rundir._host() == "host"
+
+
+def test_a_taken_temp_name_is_never_reused(tmp_path, monkeypatch):
+    monkeypatch.setattr(rundir, "owner_tag", lambda: "h-1-00000000")
+    target = tmp_path / "results.json"
+    taken = tmp_path / ".results.json.h-1-00000000.tmp"
+    taken.write_text("another writer's bytes")
+    with pytest.raises(FileExistsError):
+        atomic_write(target, "mine")
+    assert taken.read_text() == "another writer's bytes" and not target.exists()
+    w = _writer(tmp_path)
+    w.run_dir.parent.mkdir(parents=True)
+    (w.run_dir.parent / ".r1.h-1-00000000.tmp").mkdir()
+    with pytest.raises(RunDirError):
+        w.open()  # exclusive: an existing temp directory is someone else's
+    assert (w.run_dir.parent / ".r1.h-1-00000000.tmp").is_dir()
+
+
+def test_failed_probe_removes_the_new_temp_dir(tmp_path, monkeypatch):
+    def no_files(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rundir, "open", no_files, raising=False)
+    w = _writer(tmp_path)
+    with pytest.raises(RunDirError, match=r"is not writable \(OSError: No space left on device\)"):
+        w.open()
+    assert list(w.run_dir.parent.iterdir()) == [] and w.tmp is None
+
+
+def test_publish_treats_eexist_like_enotempty(tmp_path, monkeypatch):
+    import errno
+
+    first = _publish(_writer(tmp_path).open(), {"results.json": "1\n"})
+    w = _writer(tmp_path).open()
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if Path(dst) == first and Path(src) == w.tmp and first.exists():
+            raise OSError(errno.EEXIST, "File exists")  # what some file systems say instead of ENOTEMPTY
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(rundir.os, "rename", rename)
+    _publish(w, {"results.json": "2\n"})
+    assert (first / "results.json").read_text() == "2\n"
