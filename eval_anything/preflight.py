@@ -5,6 +5,7 @@ where they are opened (`RunWriter.open`, `ResponseCache`), also before any model
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from typing import TYPE_CHECKING, Iterable
 from urllib.parse import urlsplit
@@ -28,6 +29,10 @@ def check_run(config: "RunConfig", tasks: Iterable["Task"], check_model: bool = 
     check_url("--model-args base_url", config.model_args.get("base_url"))
     check_url("--judge-base-url", config.judge_base_url)
     check_url("--judge-args base_url", config.judge_args.get("base_url"))
+    uses_env_url = (config.model.startswith("openai:") and not config.base_url) or (
+        (config.judge or "").startswith("openai:") and not config.judge_base_url)
+    if uses_env_url:
+        check_url("OPENAI_BASE_URL", os.environ.get("OPENAI_BASE_URL") or None)
     if check_model:
         check_model_spec("--model", config.model)
     if config.judge is not None:

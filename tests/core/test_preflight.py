@@ -171,3 +171,10 @@ def test_one_line_error_from_a_real_process(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == ("error: --base-url 'not a url' is not a valid URL: it contains whitespace "
                            "(e.g. http://127.0.0.1:8000/v1)\n")
+
+
+def test_invalid_openai_base_url_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "127.0.0.1:8000/v1")
+    line = _invoke(tmp_path, "--model", "openai:some-model")
+    assert line == ("error: OPENAI_BASE_URL '127.0.0.1:8000/v1' is not a valid URL: it must start with http:// or "
+                    "https:// (e.g. http://127.0.0.1:8000/v1)")
