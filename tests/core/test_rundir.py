@@ -246,3 +246,14 @@ def test_publish_treats_eexist_like_enotempty(tmp_path, monkeypatch):
     monkeypatch.setattr(rundir.os, "rename", rename)
     _publish(w, {"results.json": "2\n"})
     assert (first / "results.json").read_text() == "2\n"
+
+
+def test_default_model_built_by_two_runs_at_once(tmp_path):
+    # Runs started together on a fresh home all build the default model; the slower one must keep the winner's.
+    from eval_anything.models.default_model import build_tiny_llama
+
+    path = build_tiny_llama(tmp_path / "m", seed=0, hidden_size=8, layers=1, heads=1, intermediate_size=8)
+    before = (path / "config.json").read_bytes()
+    assert build_tiny_llama(tmp_path / "m", seed=0, hidden_size=8, layers=1, heads=1, intermediate_size=8) == path
+    assert (path / "config.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # the loser's temp copy is gone
