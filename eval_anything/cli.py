@@ -18,11 +18,12 @@ app = typer.Typer(
 )
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, code: int = 2) -> None:
     from rich.console import Console
 
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
+    # soft_wrap: one line however wide the terminal (tests and scripts grep it).
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -56,8 +57,14 @@ def run(
                                           "command-line options override it."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
 ) -> None:
-    """Evaluate a model on tasks and write a run directory (run.json, results.json, samples/, media/)."""
+    """Evaluate a model on tasks and write a run directory (run.json, results.json, samples/, media/).
+
+    Exit codes: 0 every task that could run was scored; 1 a task failed entirely (every sample errored) or the
+    run stopped early after repeated identical 401/403/404 or connection-refused errors; 2 invalid input (checked
+    before the first model call); 3 every task was skipped; 130 interrupted.
+    """
     from eval_anything.config import ConfigError, RunConfig, format_validation_error, load_yaml_file, parse_kv_args
+    from eval_anything.failfast import RunAborted
     from pydantic import ValidationError
 
     try:
@@ -94,9 +101,14 @@ def run(
     except ConfigError as e:
         _fail(str(e))
         return
+    except RunAborted as e:
+        _fail(str(e), code=1)
+        return
     from eval_anything.summary import print_summary
 
     print_summary(result)
+    if result.status is not None and result.status.code != 0:
+        raise typer.Exit(result.status.code)  # the codes are listed in `eval-anything run --help`
 
 
 _OPTION_OF = {"tasks": "task", "task_paths": "task_path", "task_options": "task_option", "use_cache": "no_cache", "show_progress": "progress"}

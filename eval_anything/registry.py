@@ -144,10 +144,16 @@ class TaskRegistry:
         return list(chosen.values())
 
 
-def load_model(spec: str, model_args: dict[str, Any] | None = None, base_url: str | None = None):
-    """`hf:PATH`, `openai:MODEL`, `vllm:PATH`, `default` -> a ModelAdapter."""
+def model_prefixes() -> dict[str, str]:
+    """Model spec prefixes, built-in and from plugins (entry point group eval_anything.models)."""
     for ep in entry_points(group="eval_anything.models"):
         MODEL_ADAPTERS.setdefault(ep.name, ep.value)
+    return MODEL_ADAPTERS
+
+
+def load_model(spec: str, model_args: dict[str, Any] | None = None, base_url: str | None = None):
+    """`hf:PATH`, `openai:MODEL`, `vllm:PATH`, `default` -> a ModelAdapter."""
+    model_prefixes()
     prefix, _, rest = spec.partition(":")
     if spec == "default" or prefix == "default":
         prefix, rest = "default", rest

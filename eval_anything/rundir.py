@@ -3,16 +3,21 @@ renamed into place, so readers never see a half-written run."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
 import re
+import secrets
 import shutil
+import socket
 import subprocess
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from eval_anything.config import ConfigError
 from eval_anything.types import Part
 
 if TYPE_CHECKING:
@@ -55,26 +60,112 @@ def dumps(obj: Any) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
+    """The one place run files are written: a private temp file (exclusive create), fsync, rename into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    tmp = path.with_name(f".{path.name}.{owner_tag()}.tmp")
+    with open(tmp, "x", encoding="utf-8") as fh:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
+class RunDirError(ConfigError):
+    """The output folder cannot take a run directory (not writable, not a folder)."""
+
+
+def new_run_id(config_hash: str, now: datetime | None = None) -> str:
+    """UTC second + config hash + 6 random hex digits (1 in 16.7 million for two identical runs started in the same
+    second). Temp directories never collide whatever the id: each carries its writer's host, pid and random tag."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{config_hash[:8]}-{secrets.token_hex(3)}"
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", socket.gethostname())[:32] or "host"
+
+
+def owner_tag() -> str:
+    """host-pid-random: names a temp path as this process's own (random: two writers in one process differ)."""
+    return f"{_host()}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+# `.<run-id>.<host>-<pid>-<random>.tmp` (a run being written) or `.old` (a replaced run being deleted).
+_PRIVATE = re.compile(r"^\.(?P<run>.+)\.(?P<host>[A-Za-z0-9_-]+)-(?P<pid>\d+)-(?P<rand>[0-9a-f]{8})\.(?:tmp|old)$")
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def clean_stale(parent: Path) -> list[Path]:
+    """Delete temp directories left in `parent` by killed runs of this host (their pid is gone). Each is first
+    renamed to a name of our own, so two cleaners never delete the same directory twice and a live writer's
+    directory is never touched. Returns the directories removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    host = _host()
+    for entry in entries:
+        m = _PRIVATE.match(entry.name)
+        if m is None or m["host"] != host or pid_alive(int(m["pid"])):
+            continue
+        mine = entry.with_name(f".{m['run']}.{owner_tag()}.old")
+        try:
+            os.rename(entry, mine)
+        except OSError:  # another cleaner took it first
+            continue
+        shutil.rmtree(mine, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
 class RunWriter:
-    """Builds the run in `.<run-id>.tmp` next to its final place, then renames it."""
+    """Builds a run in a temp directory of its own (`.<run-id>.<host>-<pid>-<random>.tmp`, created exclusively next
+    to the final place) and publishes it by one rename. `open()` early: it also proves the output is writable."""
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
-        self.tmp = run_dir.with_name(f".{run_dir.name}.tmp")
+        self.tmp: Path | None = None
+
+    def open(self) -> "RunWriter":
+        parent = self.run_dir.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            clean_stale(parent)
+            tmp = parent / f".{self.run_dir.name}.{owner_tag()}.tmp"
+            os.mkdir(tmp)  # exclusive: fails if the name exists
+            self.tmp = tmp
+            probe = tmp / ".write-probe"
+            with open(probe, "x", encoding="utf-8") as fh:
+                fh.write("probe\n")
+            probe.unlink()
+        except OSError as e:
+            self.discard()
+            raise RunDirError(f"--output {_output_root(self.run_dir)} is not writable ({type(e).__name__}: "
+                              f"{e.strerror or e}); choose another --output") from None
+        return self
+
+    def discard(self) -> None:
+        """Remove this writer's own temp directory (a failed run leaves nothing behind)."""
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
 
     def write(self, run_info: dict, results: dict, outcomes: Iterable["TaskOutcome"]) -> Path:
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
-        self.tmp.mkdir(parents=True)
+        if self.tmp is None:
+            self.open()
+        assert self.tmp is not None
         for o in outcomes:
             if o.skipped:
                 continue
@@ -82,17 +173,36 @@ class RunWriter:
             lines = [json.dumps(self.sample_record(o, i, binary), sort_keys=True, ensure_ascii=False)
                      for i in range(len(o.samples))]
             atomic_write(self.tmp / "samples" / f"{o.task.name}.jsonl", "".join(line + "\n" for line in lines))
+        (self.tmp / "samples").mkdir(exist_ok=True)  # present even when every task was skipped
         atomic_write(self.tmp / "results.json", dumps(results))
         atomic_write(self.tmp / "run.json", dumps(run_info))
-        if self.run_dir.exists():  # same run id given again: replace, never append
-            shutil.rmtree(self.run_dir)
-        os.replace(self.tmp, self.run_dir)
+        self._publish()
         return self.run_dir
+
+    def _publish(self) -> None:
+        """Rename the temp directory to the run directory. A run directory of the same name (the same --run-id
+        given again) is replaced, never merged: it is first renamed aside to a name of ours, then deleted."""
+        assert self.tmp is not None
+        for _ in range(50):
+            try:
+                os.rename(self.tmp, self.run_dir)  # atomic; fails when a non-empty directory has the name
+                self.tmp = None
+                return
+            except OSError as e:
+                if e.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
+            aside = self.run_dir.with_name(f".{self.run_dir.name}.{owner_tag()}.old")
+            try:
+                os.rename(self.run_dir, aside)
+            except FileNotFoundError:  # another writer moved it first: try again
+                continue
+            shutil.rmtree(aside, ignore_errors=True)
+        raise RunDirError(f"could not publish {self.run_dir}: other runs keep writing the same --run-id")
 
     def store_media(self, part: Part) -> dict:
         """Copy a produced media file into media/<sha256>.<ext>; return the part with a run-relative path."""
         d = part.to_dict()
-        if part.path and part.sha256 and Path(part.path).exists():
+        if self.tmp is not None and part.path and part.sha256 and Path(part.path).exists():
             ext = Path(part.path).suffix or ".bin"
             dest = self.tmp / "media" / f"{part.sha256}{ext}"
             dest.parent.mkdir(exist_ok=True)
@@ -121,6 +231,10 @@ class RunWriter:
             "error": score.error or next((r.error for r in responses if r.error), None),
             "judge": [j.to_dict() for j in score.judge],
         }
+
+
+def _output_root(run_dir: Path) -> Path:
+    return run_dir.parent.parent  # <output>/<model-slug>/<run-id>
 
 
 def _binary(o: "TaskOutcome", metric: str) -> bool:

@@ -18,7 +18,9 @@ from eval_anything.cache import ResponseCache
 from eval_anything.config import ConfigError, RunConfig, format_validation_error
 from eval_anything.models.base import ModelAdapter
 from eval_anything.registry import TaskRegistry, load_model
-from eval_anything.rundir import RunWriter, environment_versions, git_revision, model_slug
+from eval_anything.exitcodes import RunStatus, run_status
+from eval_anything.preflight import check_run
+from eval_anything.rundir import RunWriter, environment_versions, git_revision, model_slug, new_run_id
 from eval_anything.scheduler import Progress, Scheduler
 from eval_anything.scales import declared_range, group_aggregate, task_scale
 from eval_anything.scoring import macro_mean_with_uncertainty, mean_with_uncertainty
@@ -55,6 +57,7 @@ class RunResult:
     run_dir: Path
     results: dict[str, Any]
     run_info: dict[str, Any]
+    status: RunStatus | None = None  # the exit code the CLI returns, and why (eval_anything/exitcodes.py)
 
     def primary(self, task: str) -> float | None:
         t = self.results["tasks"][task]
@@ -113,6 +116,23 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
     registry = TaskRegistry(config.task_paths)
     entries = registry.resolve(config.tasks)
     tasks = [Task(e) for e in entries]
+    # Everything checkable is checked before a model is loaded or called (one-line errors, exit 2).
+    check_run(config, tasks, check_model=adapter is None)
+    run_id = config.run_id or make_run_id(config)
+    out_dir = Path(config.output).expanduser().resolve() / model_slug(config.model) / run_id
+    writer = RunWriter(out_dir).open()  # proves --output writable; the run's own temp directory
+    cache = None
+    try:
+        cache = ResponseCache(config.cache_path or home_dir() / "cache.sqlite") if config.use_cache else None
+        return _run(config, adapter, tasks, run_id, out_dir, writer, cache, started)
+    finally:
+        writer.discard()  # nothing left behind when the run failed (after a publish there is nothing to remove)
+        if cache:
+            cache.close()
+
+
+def _run(config: RunConfig, adapter: ModelAdapter | None, tasks: list[Task], run_id: str, out_dir: Path,
+         writer: RunWriter, cache: ResponseCache | None, started: float) -> RunResult:
     model_args = dict(config.model_args)
     if config.batch_size != "auto" and config.model.split(":")[0] in ("hf", "default"):
         model_args.setdefault("batch_size", config.batch_size)
@@ -126,33 +146,33 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
     judge_adapter = None
     if judge_spec and any(t.spec.judge is not None for t in tasks):
         judge_adapter = load_model(judge_spec, dict(config.judge_args), base_url=config.judge_base_url)
-    cache = ResponseCache(config.cache_path or home_dir() / "cache.sqlite") if config.use_cache else None
-    run_id = config.run_id or make_run_id(config)
-    out_dir = Path(config.output).expanduser().resolve() / model_slug(config.model) / run_id
     ctx = TaskContext(data_dir=Path(config.data_dir) if config.data_dir else None, cache_dir=home_dir() / "data",
                       use_hub=config.use_hub, seed=config.seed, num_fewshot=config.num_fewshot, limit=config.limit,
                       judge_adapter=judge_adapter, judge_spec=judge_spec, run_dir=out_dir,
                       options=dict(config.task_options))
+    # Every task's data is read before the first model call: a bad record fails now, not after hours of work.
+    loaded = {t.name: t.samples(ctx) for t in tasks if skip_reason(t, adapter, ctx) is None}
     outcomes: list[TaskOutcome] = []
     with Progress(enabled=config.show_progress) as progress:
         scheduler = Scheduler(cache, progress)
         ctx.scheduler = scheduler
         for task in tasks:
             t0 = time.time()
-            outcomes.append(run_task(task, adapter, scheduler, ctx))
+            outcomes.append(run_task(task, adapter, scheduler, ctx, loaded.get(task.name)))
             outcomes[-1].wall_s = time.time() - t0
+    status = run_status(outcomes)
     results = build_results(run_id, config, adapter, outcomes)
     run_info = build_run_info(run_id, config, adapter, judge_adapter, judge_spec, outcomes, scheduler.stats,
                               time.time() - started)
-    RunWriter(out_dir).write(run_info, results, outcomes)
-    if cache:
-        cache.close()
-    return RunResult(out_dir, results, run_info)
+    run_info["status"] = status.to_dict()
+    if cache is not None and cache.damaged:
+        run_info["timing"]["cache_damaged"] = cache.damaged
+    writer.write(run_info, results, outcomes)
+    return RunResult(out_dir, results, run_info, status)
 
 
 def make_run_id(config: RunConfig) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{config_hash(config)[:8]}"
+    return new_run_id(config_hash(config))
 
 
 def config_hash(config: RunConfig) -> str:
@@ -173,7 +193,8 @@ def skip_reason(task: Task, adapter: ModelAdapter, ctx: TaskContext) -> str | No
     return None
 
 
-def run_task(task: Task, adapter: ModelAdapter, scheduler: Scheduler, ctx: TaskContext) -> TaskOutcome:
+def run_task(task: Task, adapter: ModelAdapter, scheduler: Scheduler, ctx: TaskContext,
+             samples: list[Sample] | None = None) -> TaskOutcome:
     outcome = TaskOutcome(task, num_fewshot=task.num_fewshot(ctx))
     outcome.skipped = skip_reason(task, adapter, ctx)
     if outcome.skipped:
@@ -182,7 +203,7 @@ def run_task(task: Task, adapter: ModelAdapter, scheduler: Scheduler, ctx: TaskC
     mc_by_generation = task.spec.kind == "multiple_choice" and not adapter.capabilities.loglikelihood
     if mc_by_generation:
         outcome.num_fewshot, outcome.mc_by_generation = 0, True
-    samples = task.samples(ctx)
+    samples = task.samples(ctx) if samples is None else samples
     pool = task.fewshot_rows(ctx) if not mc_by_generation else []
     per_sample = []
     for s in samples:

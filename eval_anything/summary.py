@@ -53,6 +53,9 @@ def print_summary(result: "RunResult", console: Console | None = None) -> None:
     timing = result.run_info["timing"]
     console.print(f"requests: {timing['requests']} ({timing['cache_hits']} from cache), "
                   f"wall time {timing['wall_s']:.1f}s; run directory: {result.run_dir}")
+    if result.status is not None:  # the exit code and why (eval_anything/exitcodes.py)
+        style = "green" if result.status.code == 0 else "bold red"
+        console.print(f"[{style}]exit {result.status.code}:[/] {result.status.reason}", highlight=False)
 
 
 def print_task_table(task_paths: Iterable[str], data_dir: Path | None, console: Console | None = None) -> None:

@@ -42,6 +42,16 @@ class TaskContext:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+class MissingTarget(ValueError):
+    """A record has no value for the task's target field."""
+
+
+def jinja2_undefined() -> type[Exception]:
+    import jinja2
+
+    return jinja2.UndefinedError
+
+
 def _jinja_env():
     import jinja2
 
@@ -169,9 +179,25 @@ class Task:
                 out.append(hook(self, row, i, ctx) if hook else self.doc_to_sample(row, i))
             except ConfigError:
                 raise
-            except Exception as e:
-                raise ConfigError(f"task '{self.name}': record {i} could not be read ({type(e).__name__}: {e})") from e
+            except Exception as e:  # records are numbered from 1, like the lines of a JSONL file
+                raise ConfigError(f"task '{self.name}': {self._source(ctx)} record {i + 1} could not be read "
+                                  f"({type(e).__name__}: {e})") from e
         return out
+
+    def _source(self, ctx: TaskContext) -> str:
+        """Where the rows come from, for error messages."""
+        ds = self.spec.dataset
+        if self.hook("load_rows"):
+            return f"rows of {self.entry.hooks_path} load_rows"
+        if ctx.use_hub and ds.hub_path:
+            return f"hub data set {ds.hub_path}"
+        try:
+            files = self._data_files(ctx, ds.data_files) if ds.data_files is not None else None
+        except ConfigError:
+            files = None
+        if isinstance(files, dict):
+            files = files.get(ds.split)
+        return str(files if isinstance(files, str) else self.entry.yaml_path)
 
     # ----- prompts --------------------------------------------------------------------------------------------
     def render_question(self, row: dict) -> str:
@@ -185,6 +211,27 @@ class Task:
     def row_target(self, row: dict) -> Any:
         return self._target(**row)
 
+    def _required_target(self, row: dict) -> Any:
+        expr, where = self.spec.prompt.target, f"prompt.target `{self.spec.prompt.target}` in {self.entry.yaml_path}"
+        missing = [name for name in self._target_fields if row.get(name) is None]
+        if missing:
+            raise MissingTarget(f"no target: field {', '.join(repr(m) for m in missing)} is missing or null ({where})")
+        try:
+            target = self.row_target(row)
+        except jinja2_undefined() as e:
+            raise MissingTarget(f"no target: {e} ({where})") from None
+        if target is None:
+            raise MissingTarget(f"no target: `{expr}` gives nothing for this record ({where})")
+        return target
+
+    @cached_property
+    def _target_fields(self) -> list[str]:
+        """The row fields the target expression reads (e.g. `answer` in `answer.split('####')[-1]`)."""
+        import jinja2.meta
+
+        env = _jinja_env()
+        return sorted(jinja2.meta.find_undeclared_variables(env.parse("{{ " + self.spec.prompt.target + " }}")))
+
     def answer_text(self, row: dict) -> str:
         if self._answer is not None:
             return self._answer.render(**row)
@@ -194,7 +241,7 @@ class Task:
 
     def doc_to_sample(self, row: dict, index: int) -> Sample:
         choices = self.row_choices(row)
-        target = self.row_target(row)
+        target = self._required_target(row)
         if choices is not None:
             target = int(target)
             if not 0 <= target < len(choices):

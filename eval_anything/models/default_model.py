@@ -84,12 +84,14 @@ def build_tiny_llama(path: str | Path, seed: int = 0, hidden_size: int = 64, lay
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
-    if path.exists():  # another process finished first
+    try:
+        tmp.rename(path)  # atomic; fails when another process finished first (runs started together)
+    except OSError:
+        if not (path / "config.json").exists():
+            raise
         import shutil
 
         shutil.rmtree(tmp)
-    else:
-        tmp.rename(path)
     return path
 
 

@@ -29,6 +29,7 @@ import time
 from typing import Any, Sequence
 
 from eval_anything.config import ConfigError
+from eval_anything.failfast import FATAL_STATUSES, FailFast, hint_for
 from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn, UnsupportedRequest
 from eval_anything.models.generation import truncate_at_stop
 from eval_anything.models.request_building import MediaOptions, RequestBuildError, build_chat_messages
@@ -115,6 +116,7 @@ class OpenAIChat(ModelAdapter):
         self._closer: Any = None
         self._httpx: Any = None
         self._rng = random.Random()
+        self.fail_fast = FailFast(what=f"server at {public_url(self.base_url) or 'api.openai.com'}")
 
     def __repr__(self) -> str:
         url = public_url(self.base_url)
@@ -219,22 +221,29 @@ class OpenAIChat(ModelAdapter):
         client = self._get_client()
         started = time.perf_counter()
         errors: list[str] = []
+        fatal: tuple[int | None] | None = None
         for attempt in range(1, self.max_retries + 2):
+            self.fail_fast.check()  # the run is being stopped: send nothing more
             try:
                 # The client's documented raw-request path: the body is already plain JSON, and skipping the SDK's
                 # per-request type transform and model construction cuts the client's CPU per call (~20%).
                 raw = await client.post("/chat/completions", cast_to=self._httpx.Response, body=body)
-                return self._to_response(raw.json(), request, attempt, time.perf_counter() - started)
+                response = self._to_response(raw.json(), request, attempt, time.perf_counter() - started)
+                self.fail_fast.succeeded()
+                return response
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # classify everything: one bad reply must not end the run
                 retryable, desc, retry_after = self._classify(e)
+                fatal = _fatal_status(e)
                 if isinstance(e, _EmptyReply):
                     retryable, desc = False, str(e)
                 errors.append(desc)
                 if not retryable or attempt > self.max_retries:
                     break
                 await asyncio.sleep(self._backoff(attempt, retry_after))
+        if fatal is not None:  # the same 401/403/404 or refused connection again and again stops the run
+            self.fail_fast.failed(errors[-1], hint_for(fatal[0]))
         n = len(errors)
         gave_up = "gave up after" if n > self.max_retries else "failed after"
         earlier = sorted(set(errors[:-1]) - {errors[-1]})
@@ -293,6 +302,20 @@ async def _close_when_cancelled(client: Any) -> None:
         await asyncio.Event().wait()
     finally:
         await client.close()
+
+
+def _fatal_status(exc: Exception) -> tuple[int | None] | None:
+    """(status,) for an error that every later request will repeat (401/403/404; (None,) for a refused
+    connection); None for anything else (timeouts, 5xx, dropped connections may pass)."""
+    import openai
+
+    if isinstance(exc, openai.APIStatusError) and exc.status_code in FATAL_STATUSES:
+        return (exc.status_code,)
+    if isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError):
+        cause = exc.__cause__ or exc.__context__
+        if type(cause).__name__ == "ConnectError":  # nothing accepted the connection
+            return (None,)
+    return None
 
 
 class _EmptyReply(Exception):

@@ -30,12 +30,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-FAULT_KINDS = ("400", "429", "500", "502", "503", "timeout", "malformed", "drop", "empty")
+FAULT_KINDS = ("400", "401", "403", "404", "429", "500", "502", "503", "timeout", "malformed", "drop", "empty")
 DEFAULTS: dict[str, Any] = {
     "latency": 0.0, "fail_rate": 0.0, "fail_kinds": ["500"], "seed": 0, "retry_after": None, "script": [],
     "hang": 30.0, "reply": "echo", "keep_bodies": False,
 }
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
            502: "Bad Gateway", 503: "Service Unavailable"}
 
 
@@ -152,6 +152,10 @@ async def _chat(state: State, headers: dict[str, str], raw: bytes, writer: async
         return True
     if outcome == "400":
         writer.write(_response(400, b'{"error": {"message": "injected: bad request"}}'))
+        return True
+    if outcome in ("401", "403", "404"):  # what a wrong key or a wrong model name gets, every time
+        msg = {"401": "invalid api key", "403": "forbidden", "404": "model not found"}[outcome]
+        writer.write(_response(int(outcome), json.dumps({"error": {"message": f"injected: {msg}"}}).encode()))
         return True
     if outcome in ("500", "502"):
         writer.write(_response(int(outcome), b'{"error": {"message": "injected server error"}}'))
