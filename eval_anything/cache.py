@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
+from eval_anything.scrub import scrub_text
 from eval_anything.types import Request, Response, sha256_text
 
 SCHEMA = """
@@ -66,7 +67,7 @@ class ResponseCache:
         """items: (key, model_fingerprint, task_version, request_hash, response). Errors are never cached."""
         now = time.time()
         rows = [
-            (k, fp, tv, rh, json.dumps(r.to_dict(), sort_keys=True), now)
+            (k, fp, tv, rh, scrub_text(json.dumps(r.to_dict(), sort_keys=True)), now)  # secrets never stored
             for k, fp, tv, rh, r in items
             if r.error is None
         ]

@@ -21,7 +21,9 @@ app = typer.Typer(
 def _fail(message: str) -> None:
     from rich.console import Console
 
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    from eval_anything.scrub import scrub_text
+
+    Console(stderr=True).print(f"[bold red]error:[/] {scrub_text(message)}", highlight=False)
     raise typer.Exit(2)
 
 
@@ -192,6 +194,9 @@ def leaderboard(
 
 
 def main() -> None:
+    from eval_anything.scrub import install_log_scrubbing
+
+    install_log_scrubbing()
     try:
         app()
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from eval_anything.scrub import scrub_text
 from eval_anything.types import Part
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ def dumps(obj: Any) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
+    """Every text file of a run directory is written here: secrets are scrubbed on the way (eval_anything/scrub.py)."""
+    text = scrub_text(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as fh:

@@ -12,7 +12,7 @@ Control (JSON over HTTP, used by `FaultServer` below):
                  the media parts received), or a fixed text
   GET  /_log     {"requests": [...]}: one entry per chat request: key (hash of the messages), attempt (how many
                  times that key was seen), outcome, timing, auth header, model, max_tokens, body if keep_bodies
-Faults: `script` applies to chat requests in arrival order ("ok" = none); after it, a request fails with
+Faults ("401-echo" answers 401 with the request's key and URL in the message): `script` applies to chat requests in arrival order ("ok" = none); after it, a request fails with
 probability `fail_rate`, decided by hash(seed, key, attempt) so that the same run sees the same faults in any order.
 """
 
@@ -30,12 +30,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-FAULT_KINDS = ("400", "429", "500", "502", "503", "timeout", "malformed", "drop", "empty")
+FAULT_KINDS = ("400", "429", "500", "502", "503", "timeout", "malformed", "drop", "empty", "401-echo")
 DEFAULTS: dict[str, Any] = {
     "latency": 0.0, "fail_rate": 0.0, "fail_kinds": ["500"], "seed": 0, "retry_after": None, "script": [],
     "hang": 30.0, "reply": "echo", "keep_bodies": False,
 }
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
            502: "Bad Gateway", 503: "Service Unavailable"}
 
 
@@ -153,6 +153,11 @@ async def _chat(state: State, headers: dict[str, str], raw: bytes, writer: async
     if outcome == "400":
         writer.write(_response(400, b'{"error": {"message": "injected: bad request"}}'))
         return True
+    if outcome == "401-echo":  # as real servers do: the rejected key (and the URL it came with) in the message
+        key = (headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        msg = f"Incorrect API key provided: {key}. Request: {headers.get(':target', '')}"
+        writer.write(_response(401, json.dumps({"error": {"message": msg}}).encode()))
+        return True
     if outcome in ("500", "502"):
         writer.write(_response(int(outcome), b'{"error": {"message": "injected server error"}}'))
         return True
@@ -184,6 +189,7 @@ async def _handle(state: State, reader: asyncio.StreamReader, writer: asyncio.St
                     k, v = line.split(":", 1)
                     headers[k.strip().lower()] = v.strip()
             raw = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+            headers[":target"] = target
             path = target.split("?", 1)[0]
             keep = True
             if method == "POST" and path.endswith("/chat/completions"):
