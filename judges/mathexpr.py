@@ -12,7 +12,7 @@ Grammar (precedence from low to high):
   power  := atom (("^" | "**") unary)?          right-associative: 2^3^2 = 2^(3^2); -x^2 = -(x^2)
   atom   := number | letter | "pi" | "\\pi" | "(" expr ")" | "{" expr "}" | "[" expr "]"
           | "\\frac" group group | "sqrt" group | "\\sqrt" ("[" expr "]")? group
-  group  := "{" expr "}" | "(" expr ")" | atom
+  group  := "{" expr "}" | "(" expr ")" | atom    (after \\frac / \\sqrt an unbraced number gives one digit, as in TeX)
 Numbers: 12, 0.5, .5, 1,000 (commas only as thousands separators), 1.5e3 (exponent digits required). Decimals
 are exact rationals (0.5 == 1/2 exactly). Letters: each Latin letter is its own symbol ("xy" is x*y); `e` and `i`
 are plain symbols, not constants. An implicit product ("2x", "3(x+1)", "2\\sqrt{2}") binds like "*" (left to right:
@@ -89,15 +89,14 @@ def tokenize(text: str) -> list[tuple[str, str]]:
         elif kind == "cmd":
             if value not in _COMMANDS:
                 raise MathParseError(f"unknown command {value}")
-            name = _COMMANDS[value]
-            out.append((name, name))
+            out.append((_COMMANDS[value], value))
         elif kind == "word":
             if value in _WORDS:
                 out.append((_WORDS[value], value))
             else:  # a run of letters is a product of one-letter symbols
                 out.extend(("sym", c) for c in value)
         elif kind == "op":
-            out.append((value if value != "**" else "^", value))
+            out.append((value if value != "**" else "^", value if value != "**" else "^"))
         if len(out) > MAX_NODES:
             raise MathParseError(f"more than {MAX_NODES} tokens")
     return out
@@ -213,10 +212,15 @@ class _Parser:
             return _power(base, exp)
         return base
 
-    def group(self) -> Any:
+    def group(self, latex: bool) -> Any:
         kind = self.peek()
         if kind in ("{", "("):
             return self.bracketed()
+        if latex and kind == "num" and len(self.toks[self.i][1]) > 1:
+            # TeX takes one character as an unbraced argument: \frac12 is 1/2, \sqrt24 is sqrt(2)*4.
+            value = self.toks[self.i][1]
+            self.toks[self.i] = ("num", value[1:])
+            return _number(value[0])
         return self.atom()
 
     def bracketed(self) -> Any:
@@ -242,21 +246,21 @@ class _Parser:
         if kind in _OPEN:
             return self.bracketed()
         if kind == "frac":
-            self.take()
+            latex = self.take()[1].startswith("\\")
             self.enter()
-            num = self.group()
-            den = self.group()
+            num = self.group(latex)
+            den = self.group(latex)
             self.depth -= 1
             return _divide(num, den)
         if kind == "sqrt":
-            self.take()
+            latex = self.take()[1].startswith("\\")
             self.enter()
             index = sympy.Integer(2)
             if self.peek() == "[":
                 index = self.bracketed()
                 if not (index.is_Integer and 2 <= index <= MAX_ROOT):
                     raise MathParseError(f"root index must be a whole number from 2 to {MAX_ROOT}")
-            radicand = self.group()
+            radicand = self.group(latex)
             self.depth -= 1
             return _power(radicand, sympy.Rational(1, int(index)))
         raise MathParseError("unexpected end of expression" if kind is None else f"unexpected {self.toks[self.i][1]!r}")

@@ -107,15 +107,17 @@ def _math_expr(text: str) -> str:
 
 
 def _plain(s: str) -> str:
-    return "".join(s.split()).lower()
+    """Case-folded, spaces collapsed and dropped beside brackets and separators ("(1, 2)" == "(1,2)", "1 2" != "12")."""
+    return re.sub(r"\s*([,;()\[\]{}])\s*", r"\1", " ".join(s.split())).casefold()
 
 
 class MathEquivJudge(_Rule):
     """Symbolic equivalence (e.g. "1/2" == "0.5" == "\\frac{1}{2}", "2x+x" == "3x").
 
     Both answers are read with the restricted grammar of judges/mathexpr.py, which builds sympy objects and never
-    evaluates text. When both parse, they are equal iff `response - reference` simplifies to 0. When either does
-    not parse (a tuple, a word, a payload), they are equal only if identical up to spaces and letter case.
+    evaluates text. They are equal when both parse and `equivalent` holds (identical after sympy's evaluation, or
+    numerically equal within 1e-9 relative at fixed points), or when the texts are identical up to letter case and
+    spacing (a tuple, a word, "No solution").
     """
 
     name = "math_equiv"
@@ -126,6 +128,8 @@ class MathEquivJudge(_Rule):
 
         got, want = _math_expr(response), _math_expr(reference)
         try:
-            return equivalent(parse_math(got), parse_math(want))
+            if equivalent(parse_math(got), parse_math(want)):
+                return True
         except MathParseError:
-            return bool(got.strip()) and _plain(got) == _plain(want)
+            pass
+        return bool(got.strip()) and _plain(got) == _plain(want)
