@@ -42,7 +42,7 @@ _registered: set[str] = set()
 _lock = threading.Lock()
 
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^\s/@\"'\\<>]+)@")
-_QUERY_PARAM = re.compile(r"(?P<lead>[?&;])(?P<name>[A-Za-z_-]+)=(?P<value>[^&#\s\"'\\<>]*)")
+_QUERY_PARAM = re.compile(r"(?P<lead>[?&;])(?P<name>[A-Za-z_-]+)=(?P<value>[^&;#\s\"'\\<>]*)")
 _SHAPES = [
     (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"), "sk-" + MASK),
     # An Authorization value: at least 16 characters with a digit, so prose ("Basic understanding") stays.

@@ -93,14 +93,14 @@ class Run:
         info = self.run.get("tasks", {}).get(task) if isinstance(self.run.get("tasks"), dict) else None
         dirs = info.get("media_dirs") if isinstance(info, dict) else None
         for d in dirs if isinstance(dirs, list) else ():
-            if not isinstance(d, str) or "\x00" in d or not os.path.isabs(d):
-                continue
-            p = Path(d)
-            try:
-                real = p.resolve()
-            except (OSError, RuntimeError):
-                continue
-            if real == p and real.is_dir() and len(real.parts) >= MIN_ROOT_PARTS:
+            ok = isinstance(d, str) and "\x00" not in d and os.path.isabs(d)
+            if ok:
+                try:
+                    real = Path(d).resolve()
+                    ok = real == Path(d) and real.is_dir() and len(real.parts) >= MIN_ROOT_PARTS
+                except (OSError, RuntimeError):
+                    ok = False
+            if ok:
                 roots.append(real)
             else:
                 log.warning("%s: recorded media folder %r for %s refused (not an existing, resolved folder at "
