@@ -129,10 +129,9 @@ def _power(base: Any, exp: Any) -> Any:
                 raise MathParseError(f"power larger than {MAX_BITS} bits")
         elif abs(p) > MAX_SYMBOLIC_EXP:
             raise MathParseError(f"exponent above {MAX_SYMBOLIC_EXP} on a non-rational base")
-    elif not exp.free_symbols and exp.is_number:
-        # An irrational numeric exponent (2^pi, 2^sqrt(2)): sympy keeps it symbolic; cap its size by its value.
-        if abs(float(exp)) > MAX_SYMBOLIC_EXP:
-            raise MathParseError(f"exponent above {MAX_SYMBOLIC_EXP}")
+    elif not exp.free_symbols and exp.is_number and abs(complex(exp.evalf(15))) > MAX_SYMBOLIC_EXP:
+        # An irrational or complex numeric exponent (2^pi, 2^i): sympy keeps it symbolic; cap its size by its value.
+        raise MathParseError(f"exponent above {MAX_SYMBOLIC_EXP}")
     return sympy.Pow(base, exp)
 
 
@@ -274,7 +273,13 @@ def _divide(num: Any, den: Any) -> Any:
 
 def parse_math(text: str) -> Any:
     """The sympy expression for `text`, or MathParseError. Never evaluates the text as code."""
-    return _Parser(tokenize(text)).parse()
+    tokens = tokenize(text)
+    try:
+        return _Parser(tokens).parse()
+    except MathParseError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, RecursionError) as e:  # sympy refusing a value we built
+        raise MathParseError(f"cannot build the expression ({type(e).__name__})") from None
 
 
 # Points where expressions with letters are compared (fixed, so the same pair always gets the same verdict).

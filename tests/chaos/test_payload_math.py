@@ -12,14 +12,18 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.chaos.payloads import MARKER_NAME, RESOURCE, code_execution, corpus  # noqa: E402
-
-from judges import JudgeItem  # noqa: E402
-from judges.mathexpr import MathParseError, parse_math  # noqa: E402
-from judges.parse import ParseError, parse_option, parse_score, parse_verdict  # noqa: E402
-from judges.rules import ExactMatchJudge, MathEquivJudge, NumericJudge  # noqa: E402
-from eval_anything.scoring import (extract_choice_letter, extract_first_line, extract_gsm8k_number,  # noqa: E402
-                                   extract_last_number, extract_strip)
+from eval_anything.scoring import (
+    extract_choice_letter,
+    extract_first_line,
+    extract_gsm8k_number,
+    extract_last_number,
+    extract_strip,
+)
+from judges import JudgeItem
+from judges.mathexpr import MathParseError, parse_math
+from judges.parse import ParseError, parse_option, parse_score, parse_verdict
+from judges.rules import ExactMatchJudge, MathEquivJudge, NumericJudge
+from tests.chaos.payloads import MARKER_NAME, RESOURCE, code_execution, corpus
 
 
 def _judge(judge, response: str, reference: str) -> float | None:

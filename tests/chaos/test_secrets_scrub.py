@@ -10,7 +10,13 @@ import sqlite3
 import pytest
 
 from eval_anything import scrub
-from eval_anything.scrub import MASK, public_url, register_secret, register_url_secrets, scrub_text
+from eval_anything.scrub import (
+    MASK,
+    public_url,
+    register_secret,
+    register_url_secrets,
+    scrub_text,
+)
 
 
 @pytest.fixture(autouse=True)

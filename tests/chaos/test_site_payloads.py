@@ -6,9 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import random
-import re
 import sys
 from pathlib import Path
 
@@ -19,13 +17,13 @@ for p in (ROOT, ROOT / "tests" / "leaderboard"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from lb_helpers import sample, task_result, write_run  # noqa: E402
-from lb_media import write_png, write_wav, write_webm  # noqa: E402
-from tests.chaos.payloads import MARKUP, TASK_NAMES  # noqa: E402
+from lb_helpers import sample, task_result, write_run
+from lb_media import write_png, write_wav, write_webm
 
-from leaderboard import build_site  # noqa: E402
-from leaderboard.discover import file_inside, is_task_name, load_runs  # noqa: E402
-from leaderboard.media import MediaStore, decodes_as  # noqa: E402
+from leaderboard import build_site
+from leaderboard.discover import file_inside, is_task_name, load_runs
+from leaderboard.media import MediaStore, decodes_as
+from tests.chaos.payloads import MARKUP, TASK_NAMES
 
 OUTSIDE = "OUTSIDE-THE-RUN-7f3a"
 
@@ -140,7 +138,7 @@ def _media_run(tmp_path: Path) -> tuple[Path, Path, dict[str, Path]]:
 
 
 def test_media_only_from_the_run_or_recorded_inputs_and_only_when_they_decode(tmp_path, caplog):
-    runs, d, files = _media_run(tmp_path)
+    runs, _d, files = _media_run(tmp_path)
     with caplog.at_level(logging.WARNING, logger="leaderboard"):
         site = build_site([runs], tmp_path / "site")
     published = sorted(p.name for p in (site / "media").iterdir())

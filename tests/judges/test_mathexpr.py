@@ -112,6 +112,9 @@ def test_bounds_at_and_over_the_limit(monkeypatch):
         parse_math("2^(1/33)")
     assert parse_math("\\sqrt[32]{2}") == 2 ** sympy.Rational(1, 32)
     assert parse_math("2^\\pi") == 2**sympy.pi
+    assert parse_math("2^{\\sqrt{-1}}") == 2**sympy.I  # a complex exponent: |i| = 1 <= 32
+    with pytest.raises(MathParseError, match="exponent"):
+        parse_math("2^{40\\sqrt{-1}}")
     with pytest.raises(MathParseError, match="exponent"):
         parse_math("2^{11\\pi}")  # 34.6 > 32
     assert parse_math("2^{10\\pi}") == 2 ** (10 * sympy.pi)  # 31.4 <= 32
