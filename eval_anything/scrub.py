@@ -42,20 +42,37 @@ SECRET_PARAMS = frozenset({
 _registered: set[str] = set()
 _lock = threading.Lock()
 
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<info>[^\s/@\"'\\<>]+)@")
+# Patterns start with a literal or a character set, never with \b, so the regex engine can skip ahead to candidate
+# positions; word boundaries are checked by a lookbehind after the literal (or in the replacement function).
+_URL_USERINFO = re.compile(r"://(?P<info>[^\s/@\"'\\<>]+)@")
 _QUERY_PARAM = re.compile(r"(?P<lead>[?&;])(?P<name>[A-Za-z_-]+)=(?P<value>[^&;#\s\"'\\<>]*)")
+# (literal that must occur for the rule to apply, pattern, replacement): the literal check (a C substring search)
+# skips a regex pass over text that cannot match, which is most text.
 _SHAPES = [
-    (re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"), "sk-" + MASK),
+    ("sk-", re.compile(r"sk-(?<![A-Za-z0-9_]sk-)[A-Za-z0-9_-]{8,}"), "sk-" + MASK),
     # An Authorization value: at least 16 characters with a digit, so prose ("Basic understanding") stays.
-    (re.compile(r"\b(Bearer|Basic)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"), r"\1 " + MASK),
-    (re.compile(r"\bhf_[A-Za-z0-9]{16,}"), "hf_" + MASK),
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{16,}"), MASK),
-    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), MASK),
-    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{8,}"), MASK),
-    # `api_key: value`, "password": "value", access-token=value in free text (JSON included).
-    (re.compile(r"(?P<name>\b(?:api[-_]?key|apikey|access[-_]?token|auth[-_]?token|client[-_]?secret|password"
-                r"|passwd)[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)[^\s\"'&,;\\<>]{4,}", re.IGNORECASE), r"\g<name>" + MASK),
+    ("Bearer", re.compile(r"Bearer(?<![A-Za-z0-9_]Bearer)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"),
+     "Bearer " + MASK),
+    ("Basic", re.compile(r"Basic(?<![A-Za-z0-9_]Basic)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"),
+     "Basic " + MASK),
+    ("hf_", re.compile(r"hf_(?<![A-Za-z0-9_]hf_)[A-Za-z0-9]{16,}"), "hf_" + MASK),
+    ("gh", re.compile(r"gh(?<![A-Za-z0-9_]gh)[pousr]_[A-Za-z0-9]{16,}"), MASK),
+    ("AKIA", re.compile(r"AKIA(?<![A-Za-z0-9_]AKIA)[0-9A-Z]{16}(?![A-Za-z0-9_])"), MASK),
+    ("xox", re.compile(r"xox(?<![A-Za-z0-9_]xox)[abprs]-[A-Za-z0-9-]{8,}"), MASK),
 ]
+# `api_key: value`, "password": "value", access-token=value in free text (JSON included); gated on the lower-cased
+# text holding one of the words.
+_ASSIGN_WORDS = ("key", "token", "secret", "passw")
+_ASSIGN = re.compile(
+    r"(?P<name>[AaCcPp](?:(?<=[Aa])(?i:pi[-_]?key|pikey|ccess[-_]?token|uth[-_]?token)|(?<=[Cc])(?i:lient[-_]?secret)"
+    r"|(?<=[Pp])(?i:assword|asswd))[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*)[^\s\"'&,;\\<>]{4,}")
+
+
+def _mask_assign(m: re.Match[str]) -> str:
+    start = m.start()
+    if start > 0 and (m.string[start - 1].isalnum() or m.string[start - 1] == "_"):  # inside a longer word
+        return m.group(0)
+    return m.group("name") + MASK
 
 
 def register_secret(value: Any) -> None:
@@ -91,20 +108,22 @@ def known_secrets() -> list[str]:
     return sorted(found, key=lambda s: (-len(s), s))
 
 
-_pattern_cache: dict[tuple[str, ...], re.Pattern[str]] = {}
-
-
-def _known_pattern(values: list[str]) -> re.Pattern[str] | None:
-    if not values:
-        return None
-    key = tuple(values)
-    pat = _pattern_cache.get(key)
-    if pat is None:
-        # An odd run of backslashes before the value escapes its first character (JSON): mask that backslash too.
-        pat = re.compile(r"(?:(?<!\\)(?:\\\\)*\\)?(?:" + "|".join(re.escape(v) for v in values) + ")")
-        _pattern_cache.clear()
-        _pattern_cache[key] = pat
-    return pat
+def _mask_value(text: str, value: str) -> str:
+    """Every occurrence of `value` replaced by MASK. An odd run of backslashes before it escapes its first character
+    (JSON): one backslash goes with the value, so the text stays valid JSON."""
+    out: list[str] = []
+    pos = 0
+    while (i := text.find(value, pos)) >= 0:
+        j = i
+        while j > pos and text[j - 1] == "\\":
+            j -= 1
+        out.append(text[pos : i - (i - j) % 2])
+        out.append(MASK)
+        pos = i + len(value)
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _is_secret_param(name: str) -> bool:
@@ -117,23 +136,22 @@ def _mask_param(m: re.Match[str]) -> str:
     return m.group(0)
 
 
-def _mask_known(m: re.Match[str]) -> str:
-    text = m.group(0)
-    slashes = len(text) - len(text.lstrip("\\"))
-    return "\\" * (slashes - slashes % 2) + MASK  # keep escaped backslash pairs, drop a dangling escape
-
-
 def scrub_text(text: str) -> str:
     """`text` with every secret (see the module docstring) replaced by MASK."""
     if not text:
         return text
-    pat = _known_pattern(known_secrets())
-    if pat is not None:
-        text = pat.sub(_mask_known, text)
-    text = _URL_USERINFO.sub(lambda m: m.group("scheme") + MASK + "@", text)
-    text = _QUERY_PARAM.sub(_mask_param, text)
-    for rx, repl in _SHAPES:
-        text = rx.sub(repl, text)
+    for value in known_secrets():
+        text = _mask_value(text, value)
+    if "://" in text and "@" in text:
+        text = _URL_USERINFO.sub("://" + MASK + "@", text)
+    if "=" in text:
+        text = _QUERY_PARAM.sub(_mask_param, text)
+    for literal, rx, repl in _SHAPES:
+        if literal in text:
+            text = rx.sub(repl, text)
+    lower = text.lower()
+    if any(w in lower for w in _ASSIGN_WORDS):
+        text = _ASSIGN.sub(_mask_assign, text)
     return text
 
 

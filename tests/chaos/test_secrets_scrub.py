@@ -77,6 +77,13 @@ def test_key_shapes_and_free_text_assignments():
     assert scrub_text('"api_key": "***"') == '"api_key": "***"'
     assert scrub_text('"api_key_env": "OPENAI_API_KEY"') == '"api_key_env": "OPENAI_API_KEY"'
     assert scrub_text("password: abc") == "password: abc"  # under 4 characters: not a value
+    # Inside a longer word a shape is not a key; at the start of the text or after punctuation it is.
+    assert scrub_text("disk-abcdefgh1234 xhf_abcdefghijklmnop1234") == "disk-abcdefgh1234 xhf_abcdefghijklmnop1234"
+    assert scrub_text("sk-abcdefgh1234") == f"sk-{MASK}" and scrub_text("(sk-abcdefgh1234)") == f"(sk-{MASK})"
+    assert scrub_text("myapi_key=abcd1234 ;api_key=abcd1234") == f"myapi_key=abcd1234 ;api_key={MASK}"
+    assert scrub_text("AKIAABCDEFGHIJKLMNOPQ") == "AKIAABCDEFGHIJKLMNOPQ"  # 17 characters: not the shape
+    assert scrub_text("Client-Secret=verysecret Passwd: hunter22") == f"Client-Secret={MASK} Passwd: {MASK}"
+    assert scrub_text("xBearer abcdef0123456789") == "xBearer abcdef0123456789"
     assert scrub_text("") == ""
 
 
