@@ -20,6 +20,7 @@ from eval_anything.models.base import ModelAdapter
 from eval_anything.registry import TaskRegistry, load_model
 from eval_anything.rundir import RunWriter, environment_versions, git_revision, model_slug
 from eval_anything.scheduler import Progress, Scheduler
+from eval_anything.scrub import register_config_secrets
 from eval_anything.scoring import macro_group, macro_mean_with_uncertainty, mean_with_uncertainty
 from eval_anything.tasks import Task, TaskContext
 from eval_anything.types import Response, Sample, Score, canonical_json, sha256_text
@@ -108,6 +109,7 @@ def _seed_everything(seed: int) -> None:
 
 def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
     started = time.time()
+    register_config_secrets(config)  # scrubbed from everything the run writes (eval_anything/scrub.py)
     _seed_everything(config.seed)
     registry = TaskRegistry(config.task_paths)
     entries = registry.resolve(config.tasks)

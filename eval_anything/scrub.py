@@ -96,6 +96,20 @@ def register_url_secrets(url: str | None) -> None:
             register_secret(value)
 
 
+_SECRET_ARG = re.compile(r"key|token|secret|passw|credential", re.IGNORECASE)
+
+
+def register_config_secrets(config: Any) -> None:
+    """The secrets a run config carries: values of secret-named model/judge arguments (`api_key=`, `hf_token=`,
+    ...) and the credentials inside its base URLs. Called once when a run starts, before any request."""
+    for field in ("model_args", "judge_args"):
+        for k, v in (getattr(config, field, None) or {}).items():
+            if _SECRET_ARG.search(str(k)) and not str(k).lower().endswith("_env"):
+                register_secret(v)
+    for field in ("base_url", "judge_base_url"):
+        register_url_secrets(getattr(config, field, None))
+
+
 def known_secrets() -> list[str]:
     """The secret values in use now, longest first (so a value containing another is masked whole)."""
     found = set()

@@ -103,6 +103,16 @@ def test_public_url_and_registration():
     assert scrub.known_secrets() == ["pw-12345678", "qk-12345678"]
 
 
+def test_config_secrets_are_registered_before_a_run():
+    from eval_anything.config import RunConfig
+
+    cfg = RunConfig(model="hf:x", model_args={"hf_token": "tok-abcdefgh1", "api_key_env": "SOME_VARIABLE",
+                                              "batch_size": 12345678},
+                    judge_args={"Password": "pw-abcdefgh2"}, base_url="http://u:urlpw-abcdefgh3@h/v1?token=q-abcdefgh4")
+    scrub.register_config_secrets(cfg)
+    assert scrub.known_secrets() == ["urlpw-abcdefgh3", "tok-abcdefgh1", "pw-abcdefgh2", "q-abcdefgh4"]  # longest first
+
+
 def test_scrub_walks_objects():
     register_secret("zzzzzzzz9")
     assert scrub.scrub({"k zzzzzzzz9": ["zzzzzzzz9", 1, None, ("zzzzzzzz9",)]}) == \
