@@ -8,6 +8,8 @@ import logging
 import sqlite3
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eval_anything import scrub
 from eval_anything.scrub import (
@@ -153,3 +155,18 @@ def test_every_write_boundary_scrubs(tmp_path):
     assert pub["model_args"] == {"api_key": MASK, "temperature": 0}
     with sqlite3.connect(tmp_path / "c.sqlite") as conn:
         assert conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 1
+
+
+
+_SECRET = "hyp-SECRET-4711"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=40), st.text(max_size=40), st.sampled_from(["", "\\", "\\\\", '"', "://u:", "?api_key="]))
+def test_a_known_secret_never_survives_and_json_stays_json(before, after, glue):
+    scrub._registered.add(_SECRET)
+    doc = {"error": before + glue + _SECRET + after, _SECRET: [before, _SECRET]}
+    out = scrub_text(json.dumps(doc, ensure_ascii=False))
+    assert _SECRET not in out
+    back = json.loads(out)
+    assert MASK in back["error"] and list(back) == ["error", MASK] and back[MASK][1] == MASK
