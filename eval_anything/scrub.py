@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -31,7 +30,6 @@ MASK = "***"
 MIN_SECRET_LEN = 8
 
 _ENV_NAME = re.compile(r"(?:^|_)(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$", re.IGNORECASE)
-_NOT_SECRET = {"true", "false", "none", "null", "empty"}
 # Query parameters whose value is a credential (compared lower-case, '-' read as '_').
 SECRET_PARAMS = frozenset({
     "key", "api_key", "apikey", "token", "access_token", "auth", "auth_token", "authorization", "password",
@@ -115,7 +113,7 @@ def known_secrets() -> list[str]:
     found = set()
     for name, value in os.environ.items():
         v = value.strip()
-        if _ENV_NAME.search(name) and len(v) >= MIN_SECRET_LEN and v.lower() not in _NOT_SECRET and " " not in v:
+        if _ENV_NAME.search(name) and len(v) >= MIN_SECRET_LEN and " " not in v:
             found.add(v)
     with _lock:
         found |= _registered
@@ -218,7 +216,3 @@ def install_log_scrubbing() -> None:
 
     logging.setLogRecordFactory(factory)
 
-
-def contains_secret(text: str, secrets: Iterable[str]) -> list[str]:
-    """Which of `secrets` occur in `text` (for checks and tests)."""
-    return [s for s in secrets if s and s in text]

@@ -34,11 +34,14 @@ def test_known_values_from_the_environment(monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "tok-0987654321")
     monkeypatch.setenv("MY_SECRET", "short")            # under MIN_SECRET_LEN: not a secret
     monkeypatch.setenv("TOKENIZERS_PARALLELISM", "falsefalse")  # name does not end in TOKEN
-    monkeypatch.setenv("DB_PASSWORD", "true")            # a flag value, not a secret
+    monkeypatch.setenv("DB_PASSWORD", "true")            # a flag value: too short to be a secret
     monkeypatch.setenv("X_CREDENTIALS", "with space inside")
-    assert scrub.known_secrets() == ["tok-0987654321", "abcd1234efgh"]
+    monkeypatch.setenv("EIGHT_KEY", "8chars-k")          # exactly MIN_SECRET_LEN
+    monkeypatch.setenv("SEVEN_KEY", "7chars-")
+    assert scrub.known_secrets() == ["tok-0987654321", "abcd1234efgh", "8chars-k"]
     assert scrub_text("key abcd1234efgh and tok-0987654321 short falsefalse") == \
         f"key {MASK} and {MASK} short falsefalse"
+    assert scrub_text("abcd1234efgh\\") == MASK + "\\"  # a value at the start, a backslash at the very end
 
 
 def test_min_length_guard_both_sides():
@@ -83,6 +86,10 @@ def test_key_shapes_and_free_text_assignments():
     assert scrub_text("disk-abcdefgh1234 xhf_abcdefghijklmnop1234") == "disk-abcdefgh1234 xhf_abcdefghijklmnop1234"
     assert scrub_text("sk-abcdefgh1234") == f"sk-{MASK}" and scrub_text("(sk-abcdefgh1234)") == f"(sk-{MASK})"
     assert scrub_text("myapi_key=abcd1234 ;api_key=abcd1234") == f"myapi_key=abcd1234 ;api_key={MASK}"
+    assert scrub_text("xapi_key=abcd1234") == "xapi_key=abcd1234"
+    assert scrub_text("_api_key=abcd1234") == "_api_key=abcd1234"
+    assert scrub_text("api_key=abcd1234") == f"api_key={MASK}"
+    assert scrub_text("password=hunter22 key token secret") == f"password={MASK} key token secret"
     assert scrub_text("AKIAABCDEFGHIJKLMNOPQ") == "AKIAABCDEFGHIJKLMNOPQ"  # 17 characters: not the shape
     assert scrub_text("Client-Secret=verysecret Passwd: hunter22") == f"Client-Secret={MASK} Passwd: {MASK}"
     assert scrub_text("xBearer abcdef0123456789") == "xBearer abcdef0123456789"
@@ -100,6 +107,8 @@ def test_public_url_and_registration():
     assert public_url("http://u:p@h:8000/v1?api-key=abc&x=1&token=t#frag") == \
         f"http://h:8000/v1?api-key={MASK}&x=1&token={MASK}#frag"
     assert public_url("https://api.openai.com/v1") == "https://api.openai.com/v1"
+    assert public_url("http://[::1]:8000/v1?a=&token=t") == f"http://[::1]:8000/v1?a=&token={MASK}"
+    assert public_url("file:///srv/x?key=k") == f"file:///srv/x?key={MASK}"
     assert public_url(None) is None and public_url("") == ""
     register_url_secrets("http://user:pw-12345678@h/v1?api-key=qk-12345678&page=123456789")
     assert scrub.known_secrets() == ["pw-12345678", "qk-12345678"]
@@ -110,9 +119,11 @@ def test_config_secrets_are_registered_before_a_run():
 
     cfg = RunConfig(model="hf:x", model_args={"hf_token": "tok-abcdefgh1", "api_key_env": "SOME_VARIABLE",
                                               "batch_size": 12345678},
-                    judge_args={"Password": "pw-abcdefgh2"}, base_url="http://u:urlpw-abcdefgh3@h/v1?token=q-abcdefgh4")
+                    judge_args={"Password": "pw-abcdefgh2"}, base_url="http://u:urlpw-abcdefgh3@h/v1?token=q-abcdefgh4",
+                    judge_base_url="http://j:judgepw-abcdefgh5@h/v1")
     scrub.register_config_secrets(cfg)
-    assert scrub.known_secrets() == ["urlpw-abcdefgh3", "tok-abcdefgh1", "pw-abcdefgh2", "q-abcdefgh4"]  # longest first
+    assert scrub.known_secrets() == ["judgepw-abcdefgh5", "urlpw-abcdefgh3", "tok-abcdefgh1", "pw-abcdefgh2",
+                                     "q-abcdefgh4"]  # longest first
 
 
 def test_scrub_walks_objects():
@@ -121,9 +132,25 @@ def test_scrub_walks_objects():
         {f"k {MASK}": [MASK, 1, None, (MASK,)]}
 
 
-def test_log_records_are_scrubbed(caplog):
+def test_log_records_are_scrubbed(caplog, monkeypatch):
     register_secret("logsecret-123")
-    scrub.install_log_scrubbing()
+    monkeypatch.setattr(scrub, "_installed", False)
+    previous = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(logging.LogRecord)  # start from logging's own factory
+    try:
+        scrub.install_log_scrubbing()
+        scrub.install_log_scrubbing()  # twice: installed once
+        factory = logging.getLogRecordFactory()
+        assert factory is not logging.LogRecord
+        _assert_scrubbed_logs(caplog)
+        bad = factory("n", logging.INFO, "f", 1, "%d items", ("x",), None)  # a bad format: left to logging
+        assert (bad.msg, bad.args) == ("%d items", ("x",))
+        assert factory("n", logging.INFO, "f", 1, "plain", None, None).msg == "plain"
+    finally:
+        logging.setLogRecordFactory(previous)
+
+
+def _assert_scrubbed_logs(caplog):
     with caplog.at_level(logging.WARNING):
         logging.getLogger("eval_anything.test").warning("failed with %s at %s", "logsecret-123", "http://a:b@h")
     assert caplog.messages == [f"failed with {MASK} at http://{MASK}@h"]
