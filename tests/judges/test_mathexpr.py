@@ -51,12 +51,21 @@ def test_golden_non_equivalences(a, b):
     assert not equivalent(parse_math(a), parse_math(b))
 
 
+def test_values_that_cannot_be_evaluated_are_not_equal():
+    """y^y^y^y^y overflows at the comparison points: such pairs are equal only when identical."""
+    a = parse_math("y^y^y^y^y")
+    assert equivalent(a, parse_math("y^y^y^y^y"))
+    assert not equivalent(a, parse_math("y^y^y^y^y + x"))
+    assert parse_math("0^0") == 1 and parse_math("0^2") == 0
+
+
 def test_relative_tolerance_both_sides():
     big = parse_math("10^12")
     assert equivalent(big, big + sympy.Rational(1, 10**4))        # 1e-4 off 1e12: relative 1e-16
     assert not equivalent(big, big + 10**4)                        # relative 1e-8 > 1e-9
     assert equivalent(parse_math("0"), sympy.Rational(1, 10**10))  # |diff| 1e-10 < 1e-9 * max(1, ...)
     assert not equivalent(parse_math("0"), sympy.Rational(1, 10**8))
+    assert not equivalent(parse_math("0"), sympy.Rational(3, 2 * 10**9))  # 1.5e-9: the floor of the scale is 1
 
 
 @pytest.mark.parametrize("text", [
@@ -171,3 +180,21 @@ def test_any_text_is_a_parse_or_a_parse_error(text):
     except MathParseError:
         return
     assert isinstance(value, sympy.Basic)
+
+
+def test_depth_is_released_after_each_group():
+    """Siblings do not add up to depth, and leaving a group frees exactly the level it took."""
+    siblings = "(1)+-1+2^2+\\frac{1}{2}+\\sqrt{4}+" * 3
+    deep_ok = "(" * (mx.MAX_DEPTH - 1) + "1" + ")" * (mx.MAX_DEPTH - 1)
+    deep_bad = "(" * mx.MAX_DEPTH + "1" + ")" * mx.MAX_DEPTH
+    assert parse_math(siblings + deep_ok) == 3 * (1 - 1 + 4 + sympy.Rational(1, 2) + 2) + 1
+    with pytest.raises(MathParseError, match="nested"):
+        parse_math(siblings + deep_bad)
+
+
+def test_brackets_must_match_and_products_multiply():
+    for text in ("(1]", "{1)", "[1}", "\\frac{1)(2}"):
+        with pytest.raises(MathParseError):
+            parse_math(text)
+    assert parse_math("2*3*4") == 24 and parse_math("2(3)(4)") == 24 and parse_math("2\\frac{1}{2}") == 1
+    assert parse_math("\\sqrt[2]{9}") == 3 and parse_math("3\\sqrt{4}") == 6 and parse_math("2\\pi") == 2 * sympy.pi
