@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval_anything import scrub  # noqa: E402
-from judges import JudgeItem  # noqa: E402
-from judges.rules import MathEquivJudge  # noqa: E402
-from tests.chaos.payloads import corpus  # noqa: E402
+from eval_anything import scrub
+from judges import JudgeItem
+from judges.rules import MathEquivJudge
+from tests.chaos.payloads import corpus
 
 
 def _median_time(fn, repeats: int = 5) -> float:
@@ -50,7 +50,7 @@ def math_judge() -> None:
     def floor():
         for r, ref in answers:
             a, b = r.rsplit(" ", 1)[-1].rstrip(".").split("/")
-            float(a) / float(b) == float(ref)
+            _ = float(a) / float(b) == float(ref)
 
     t_num, t_sym, t_bad, t_floor = (_median_time(f) for f in (run(answers), run(symbolic), run(hostile), floor))
     print(f"math judge: numeric answers {1e3 * t_num / len(answers):.3f} ms/reply "
@@ -59,7 +59,7 @@ def math_judge() -> None:
 
 
 def scrubber() -> None:
-    rows = [{"id": str(i), "prompt": "Question %d: how many apples?" % i, "response": "Let me think. " * 40,
+    rows = [{"id": str(i), "prompt": f"Question {i}: how many apples?", "response": "Let me think. " * 40,
              "error": None if i % 10 else "HTTP 401: Incorrect API key provided: sk-abcdef0123456789",
              "metrics": {"acc": 1.0}} for i in range(5000)]
 
