@@ -72,7 +72,9 @@ def test_traversal_task_names_and_symlinked_files_read_nothing_outside(tmp_path,
     assert OUTSIDE.encode() not in _all_site_bytes(site)
     assert b"fine" in _all_site_bytes(site)
     text = caplog.text
-    assert "invalid names skipped" in text and "symbolic link or leaves the run" in text
+    assert "invalid names skipped" in text
+    assert [r.getMessage().split(" in ")[0] for r in caplog.records if "skipping samples of" in r.getMessage()] \
+        == ["skipping samples of linked"] * 2  # once by load_runs' caller above, once by the build; never for "good"
     assert "run.json or results.json is a symbolic link" in text
 
 
@@ -221,3 +223,77 @@ def test_markup_payloads_in_every_field_stay_text(tmp_path):
         if chunk.parent.name == "data" and chunk.name != "compare.js":
             data = json.loads(chunk.read_text()[len("EA.chunk("):-3])
             assert {s["response"] for s in data["samples"] if s["response"]} <= {r["response"] for r in rows}
+
+
+@pytest.mark.parametrize("head,ext", [
+    (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff\xe0", "jpg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
+    (b"RIFF\0\0\0\0WEBPVP8 ", "webp"), (b"RIFF\0\0\0\0WAVEfmt ", "wav"), (b"ID3\x04", "mp3"), (b"\xff\xfb\x90", "mp3"),
+    (b"\xff\xf3\x90", "mp3"), (b"\xff\xf2\x90", "mp3"), (b"OggS\0", "ogg"), (b"fLaC\0", "flac"),
+    (b"\0\0\0\x20ftypisom", "mp4"), (b"\x1a\x45\xdf\xa3\x01", "webm"),
+    (b"gif89a", None), (b"GIF89A", None), (b"riff\0\0\0\0WEBP", None), (b"RIFF\0\0\0\0webp", None),
+    (b"RIFX\0\0\0\0WAVE", None), (b"XXXX\0\0\0\0WAVE", None), (b"id3\x04", None), (b"oggs", None), (b"OGGS", None),
+    (b"flac", None), (b"\0\0\0\x20FTYP", None), (b"\0\0\0\0\x20ftyp", None), (b"<svg onload=x>", None), (b"", None),
+])
+def test_sniff_each_signature(head, ext):
+    from leaderboard.media import sniff
+
+    assert sniff(head) == ext
+
+
+def test_decode_guards_at_their_limits(tmp_path, monkeypatch):
+    import wave
+
+    from PIL import Image
+
+    from leaderboard import media
+
+    jpg = tmp_path / "a.jpg"
+    Image.new("RGB", (6, 4), "red").save(jpg, format="JPEG")
+    assert decodes_as(jpg, "jpg", "image")
+    png = write_png(tmp_path / "wide.png", 6, 4)  # 24 pixels, not square
+    monkeypatch.setattr(media, "MAX_PIXELS", 24)
+    assert decodes_as(png, "png", "image")
+    monkeypatch.setattr(media, "MAX_PIXELS", 23)
+    assert not decodes_as(png, "png", "image")
+    for frames, ok in ((0, False), (1, True)):
+        p = tmp_path / f"f{frames}.wav"
+        with wave.open(str(p), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(b"\x01\x00" * frames)
+        assert decodes_as(p, "wav", "audio") is ok, frames
+    monkeypatch.setattr(media, "MAX_PIXELS", 10**6)
+    run = tmp_path / "run"
+    f = write_png(run / "media" / "b.png")
+    monkeypatch.setattr(media, "MAX_BYTES", f.stat().st_size - 1)
+    assert MediaStore(tmp_path / "s1", (run,)).add(f, "image") is None
+    monkeypatch.setattr(media, "MAX_BYTES", f.stat().st_size)
+    assert MediaStore(tmp_path / "s2", (run,)).add(f, "image") == f"media/{_sha(f)}.png"
+
+
+def test_recorded_media_folders_depth_and_links(tmp_path):
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(dir="/tmp"))  # /tmp/<x>: three parts, too broad
+    try:
+        four = top / "inputs"                 # /tmp/<x>/inputs: four parts, accepted
+        four.mkdir()
+        (tmp_path / "link").symlink_to(four)
+        loop = tmp_path / "loop"
+        loop.symlink_to(loop)
+        runs = tmp_path / "runs"
+        d = write_run(runs, "hf:/m/a", "r0", "2026-11-25T07:00:00Z", {"t": task_result(1.0, None)})
+        info = json.loads((d / "run.json").read_text())
+        info["tasks"]["t"]["media_dirs"] = [str(top), str(four), str(tmp_path / "link"), str(loop), 7, "a\x00b"]
+        (d / "run.json").write_text(json.dumps(info))
+        info["tasks"] = ["not", "a", "mapping"]
+        d2 = write_run(runs, "hf:/m/b", "r1", "2026-11-25T07:00:00Z", {"t": task_result(1.0, None)})
+        (d2 / "run.json").write_text(json.dumps(info))
+        by_path = {r.path: r for r in load_runs([runs])}
+        assert by_path[d.resolve()].media_roots("t") == (d.resolve(), four)
+        assert by_path[d2.resolve()].media_roots("t") == (d2.resolve(),)
+    finally:
+        import shutil
+
+        shutil.rmtree(top)
