@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from eval_anything.config import ConfigError
+from eval_anything.scrub import scrub_text
 from eval_anything.types import Request, Response, sha256_text
 
 SCHEMA = """
@@ -117,7 +118,7 @@ class ResponseCache:
         rows = []
         for k, fp, tv, rh, r in items:
             if r.error is None:
-                value = encode_response(r)
+                value = scrub_text(encode_response(r))  # secrets never stored
                 rows.append((k, fp, tv, rh, value, now, entry_checksum(k, value)))
         if not rows:
             return

@@ -21,8 +21,10 @@ app = typer.Typer(
 def _fail(message: str, code: int = 2) -> None:
     from rich.console import Console
 
+    from eval_anything.scrub import scrub_text
+
     # soft_wrap: one line however wide the terminal (tests and scripts grep it).
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {scrub_text(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -204,6 +206,9 @@ def leaderboard(
 
 
 def main() -> None:
+    from eval_anything.scrub import install_log_scrubbing
+
+    install_log_scrubbing()
     try:
         app()
     except KeyboardInterrupt:

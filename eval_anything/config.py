@@ -8,6 +8,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from eval_anything.scrub import public_url
+
 
 class ConfigError(Exception):
     """A user-facing configuration problem; the message names the file and the fix."""
@@ -190,6 +192,8 @@ class RunConfig(Strict):
         d = self.model_dump()
         for key in ("model_args", "judge_args"):
             d[key] = {k: ("***" if _is_secret(k) else v) for k, v in d[key].items()}
+        for key in ("base_url", "judge_base_url"):  # recorded without user:password@ or secret query parameters
+            d[key] = public_url(d.get(key))
         return d
 
 

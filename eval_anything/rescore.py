@@ -48,8 +48,12 @@ def _responses(record: dict, run_dir: Path) -> list[Response]:
     parts = []
     for p in record.get("output_parts") or []:
         p = dict(p)
-        if p.get("path") and not Path(p["path"]).is_absolute():
-            p["path"] = str((run_dir / p["path"]).resolve())
+        if p.get("path"):
+            # Run data is untrusted: a media path must stay inside the run directory (docs/security.md).
+            path = (run_dir / str(p["path"])).resolve()
+            if not path.is_relative_to(run_dir.resolve()):
+                return [Response.failed(f"output media path {str(p['path'])[:200]!r} leaves the run directory")]
+            p["path"] = str(path)
         parts.append(Part.from_dict(p))
     if record.get("response") is None and not parts:
         return [Response.failed(record.get("error") or "no saved response")]

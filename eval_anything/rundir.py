@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from eval_anything.config import ConfigError
+from eval_anything.scrub import scrub_text
 from eval_anything.types import Part
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def dumps(obj: Any) -> str:
 
 def atomic_write(path: Path, text: str) -> None:
     """The one place run files are written: a private temp file (exclusive create), fsync, rename into place."""
+    text = scrub_text(text)  # secrets never reach disk (eval_anything/scrub.py)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{owner_tag()}.tmp")
     with open(tmp, "x", encoding="utf-8") as fh:

@@ -24,6 +24,7 @@ from eval_anything.rundir import RunWriter, environment_versions, git_revision, 
 from eval_anything.scheduler import Progress, Scheduler
 from eval_anything.scales import declared_range, group_aggregate, task_scale
 from eval_anything.scoring import macro_mean_with_uncertainty, mean_with_uncertainty
+from eval_anything.scrub import register_config_secrets
 from eval_anything.tasks import Task, TaskContext
 from eval_anything.types import Response, Sample, Score, canonical_json, sha256_text
 
@@ -112,6 +113,7 @@ def _seed_everything(seed: int) -> None:
 
 def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
     started = time.time()
+    register_config_secrets(config)  # scrubbed from everything the run writes (eval_anything/scrub.py)
     _seed_everything(config.seed)
     registry = TaskRegistry(config.task_paths)
     entries = registry.resolve(config.tasks)
@@ -237,6 +239,12 @@ def _chat_text(req) -> str:
     return "\n\n".join(f"[{m.role}] " + " ".join(part(p) for p in m.parts) for m in req.messages)
 
 
+def input_media_dirs(samples: Sequence[Sample]) -> list[str]:
+    """The folders the task's input media were read from: the only places outside the run directory that the
+    leaderboard may publish media from (docs/security.md)."""
+    return sorted({str(Path(p.path).parent) for s in samples for m in s.messages for p in m.parts if p.path})
+
+
 def task_results(o: TaskOutcome, config: RunConfig) -> dict[str, Any]:
     spec = o.task.spec
     base = {
@@ -305,7 +313,8 @@ def build_run_info(run_id, config, adapter, judge_adapter, judge_spec, outcomes,
         "tasks": {o.task.name: {"version": o.task.spec.version, "version_key": o.task.version_key,
                                 "prompt_hash": o.task.prompt_hash, "num_fewshot": o.num_fewshot,
                                 "n_samples": len(o.samples), "skipped": o.skipped,
-                                "multiple_choice_by_generation": o.mc_by_generation} for o in outcomes},
+                                "multiple_choice_by_generation": o.mc_by_generation,
+                                "media_dirs": input_media_dirs(o.samples)} for o in outcomes},
         "seeds": {"seed": config.seed, "bootstrap": "sha256(seed:task)[:8] per task"},
         "versions": environment_versions(),
         "git_revision": git_revision(),

@@ -54,9 +54,11 @@ def jinja2_undefined() -> type[Exception]:
 
 def _jinja_env():
     import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
-    # Prompts are plain text, not HTML: no autoescape here (the leaderboard escapes on output).
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    # Prompts are plain text, not HTML: no autoescape here (the leaderboard escapes on output). Sandboxed: a task
+    # file's template cannot reach Python internals (code belongs in hooks.py, where it is visible as code).
+    return SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
 class Task:

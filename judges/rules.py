@@ -1,4 +1,5 @@
-"""Rule judges: exact match, numeric tolerance, and math equivalence (sympy). No model, so no JudgeEnv needed."""
+"""Rule judges: exact match, numeric tolerance, and math equivalence (a restricted grammar, judges/mathexpr.py, that
+never evaluates text). No model, so no JudgeEnv needed."""
 
 from __future__ import annotations
 
@@ -80,40 +81,55 @@ class NumericJudge(_Rule):
         return abs(got - want) <= max(self.abs_tol, self.rel_tol * abs(want))
 
 
+def _boxed(text: str) -> str | None:
+    """The contents of the last \\boxed{...} (braces matched, any depth), or None."""
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return None
+    depth, i = 0, start + len("\\boxed")
+    for j in range(i, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[i + 1 : j]
+    return None  # unbalanced: no answer rather than a guess
+
+
 def _math_expr(text: str) -> str:
     """The answer part of a reply: a \\boxed{...} if present, else the text after the last '=' or 'answer is'."""
-    boxed = re.findall(r"\\boxed\{((?:[^{}]|\{[^{}]*\})*)\}", text)
-    if boxed:
-        return boxed[-1]
-    m = re.split(r"(?i)answer\s*(?:is|:)", text)
-    text = m[-1]
-    return text.split("=")[-1].strip().strip("$").rstrip(".")
+    boxed = _boxed(text)
+    if boxed is not None:
+        return boxed.strip()
+    text = re.split(r"(?i)answer\s*(?:is|:)", text)[-1]
+    return text.split("=")[-1].strip().strip("$").rstrip(".").strip()
 
 
-def _to_sympy(expr: str):
-    import sympy
-    from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application, parse_expr,
-                                            standard_transformations)
-
-    expr = expr.replace("\\frac{", "(").replace("}{", ")/(").replace("\\cdot", "*").replace("\\pi", "pi")
-    expr = expr.replace("{", "(").replace("}", ")").replace("\\left", "").replace("\\right", "").replace("\\", "")
-    transforms = standard_transformations + (implicit_multiplication_application, convert_xor)
-    return sympy.simplify(parse_expr(expr, transformations=transforms, evaluate=True))
+def _plain(s: str) -> str:
+    """Case-folded, spaces collapsed and dropped beside brackets and separators ("(1, 2)" == "(1,2)", "1 2" != "12")."""
+    return re.sub(r"\s*([,;()\[\]{}])\s*", r"\1", " ".join(s.split())).casefold()
 
 
 class MathEquivJudge(_Rule):
-    """Symbolic equivalence: sympy simplifies `response - reference` to 0 (e.g. "1/2" == "0.5" == "\\frac{1}{2}")."""
+    """Symbolic equivalence (e.g. "1/2" == "0.5" == "\\frac{1}{2}", "2x+x" == "3x").
+
+    Both answers are read with the restricted grammar of judges/mathexpr.py, which builds sympy objects and never
+    evaluates text. They are equal when both parse and `equivalent` holds (identical after sympy's evaluation, or
+    numerically equal within 1e-9 relative at fixed points), or when the texts are identical up to letter case and
+    spacing (a tuple, a word, "No solution").
+    """
 
     name = "math_equiv"
+    version = 2
 
     def check(self, response: str, reference: str) -> bool:
-        got, want = _math_expr(response), _math_expr(reference)
-        if normalize_text(got) == normalize_text(want) and got.strip():
-            return True
-        try:
-            import sympy
+        from judges.mathexpr import MathParseError, equivalent, parse_math
 
-            diff = sympy.simplify(_to_sympy(got) - _to_sympy(want))
-            return bool(diff == 0) or (diff.is_number and abs(float(diff)) < 1e-9)
-        except Exception:  # unparsable math is simply not equivalent
-            return False
+        got, want = _math_expr(response), _math_expr(reference)
+        try:
+            if equivalent(parse_math(got), parse_math(want)):
+                return True
+        except MathParseError:
+            pass
+        return bool(got.strip()) and _plain(got) == _plain(want)

@@ -18,9 +18,11 @@ class JudgeTemplate:
 
     def render(self, **variables: Any) -> str:
         import jinja2
+        from jinja2.sandbox import SandboxedEnvironment
 
         # Prompts are plain text: no autoescape. StrictUndefined: a missing variable is a bug, not an empty string.
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+        # Sandboxed: a template file (any path may be given) cannot reach Python internals.
+        env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
         return env.from_string(self.source).render(**variables).strip()
 
     @property

@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, type=Path, help="directory to write the site to")
     ap.add_argument("--all-runs", action="store_true", help="open the overview with one row per run")
     args = ap.parse_args(argv)
+    from eval_anything.scrub import install_log_scrubbing
+
+    install_log_scrubbing()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from leaderboard.build import build_site
 

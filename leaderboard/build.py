@@ -16,6 +16,7 @@ from leaderboard.discover import load_runs, safe_name
 from leaderboard.media import MediaStore
 from leaderboard.render import Site
 from leaderboard.samples import TaskSamples, process_task
+from leaderboard.siteio import write_site_text
 from leaderboard.summarise import summarise
 
 log = logging.getLogger("leaderboard")
@@ -56,7 +57,7 @@ def _build_into(tmp: Path, runs: list, all_runs: bool) -> None:
     summary = summarise(runs)
     clock.lap("summarise")
     jobs = [(src, run.path, run.key, task, run.tasks[task].get("primary_metric"), tmp / "runs" / run.key / "data",
-             _slug(summary, task), tmp)
+             _slug(summary, task), run.media_roots(task), tmp)
             for run in runs for task in sorted(run.tasks) if (src := run.sample_file(task)) is not None]
     infos = dict(zip(((j[2], j[3]) for j in jobs), _process_samples(jobs)))
     clock.lap(f"samples ({len(jobs)} files)")
@@ -79,13 +80,12 @@ def _build_into(tmp: Path, runs: list, all_runs: bool) -> None:
     clock.lap("pages")
     comparison = compare_models(summary, {k: v.values for k, v in infos.items()})
     (tmp / "data").mkdir(exist_ok=True)
-    (tmp / "data" / "compare.js").write_text(
-        "EA.compare(" + json.dumps(comparison, sort_keys=True, separators=(",", ":")) + ");\n", encoding="ascii")
+    write_site_text(tmp / "data" / "compare.js",
+                    "EA.compare(" + json.dumps(comparison, sort_keys=True, separators=(",", ":")) + ");\n", "ascii")
     site.compare()
     clock.lap("paired tests")
     # The summary as plain JSON too, for anyone who wants the numbers without the pages.
-    (tmp / "data" / "summary.json").write_text(
-        json.dumps(summary, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    write_site_text(tmp / "data" / "summary.json", json.dumps(summary, sort_keys=True, indent=1) + "\n")
     (tmp / MARKER).write_text("built by eval-anything leaderboard\n", encoding="utf-8")
 
 
@@ -102,8 +102,8 @@ class _Clock:
 
 
 def _process_job(job: tuple) -> TaskSamples:
-    *args, site = job
-    return process_task(*args, store=MediaStore(site), media_prefix="../../")
+    *args, roots, site = job
+    return process_task(*args, store=MediaStore(site, roots), media_prefix="../../")
 
 
 def _process_samples(jobs: list[tuple]) -> list[TaskSamples]:

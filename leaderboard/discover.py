@@ -2,6 +2,10 @@
 
 A run directory is any directory holding both `run.json` and `results.json` (docs/run-directory.md). Hidden
 directories (`.<run-id>.tmp`, written while a run is in progress) are never read.
+
+Run data is untrusted: a task name from results.json must match the task-name rule (`is_task_name`) before any
+path is built from it, and every file read (run.json, results.json, samples/<task>.jsonl) must resolve, without a
+symbolic link, to a place inside its run directory. Anything else is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -17,6 +21,33 @@ from typing import Any
 log = logging.getLogger("leaderboard")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_TASK_NAME = 200
+# A recorded input folder must be at least this deep ("/", "/home", "/home/user" are refused as too broad).
+MIN_ROOT_PARTS = 4
+
+
+def is_task_name(name: object) -> bool:
+    """The task-name rule of task.yaml (eval_anything/config.py): letters, digits, '_' and '-' only."""
+    return (isinstance(name, str) and 0 < len(name) <= MAX_TASK_NAME
+            and name.replace("_", "").replace("-", "").isalnum() and name.isprintable())
+
+
+def file_inside(run_dir: Path, rel: str) -> Path | None:
+    """`run_dir/rel` when it is a regular file that resolves inside `run_dir` with no symbolic link on the way."""
+    p = run_dir / rel
+    try:
+        resolved = p.resolve()
+        base = run_dir.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not resolved.is_relative_to(base) or not resolved.is_file():
+        return None
+    cur = Path(os.path.abspath(p))
+    while cur != Path(os.path.abspath(run_dir)) and cur.parent != cur:
+        if cur.is_symlink():
+            return None
+        cur = cur.parent
+    return resolved
 
 
 def safe_name(text: str) -> str:
@@ -47,8 +78,34 @@ class Run:
         return str(self.results.get("run_id") or self.run.get("run_id") or self.path.name)
 
     def sample_file(self, task: str) -> Path | None:
-        p = self.path / "samples" / f"{task}.jsonl"
-        return p if p.is_file() else None
+        """samples/<task>.jsonl of this run, or None (absent, an invalid task name, or a path leaving the run)."""
+        if not is_task_name(task):
+            return None
+        p = file_inside(self.path, f"samples/{task}.jsonl")
+        if p is None and (self.path / "samples" / f"{task}.jsonl").exists():
+            log.warning("skipping samples of %s in %s: the file is a symbolic link or leaves the run", task, self.path)
+        return p
+
+    def media_roots(self, task: str) -> tuple[Path, ...]:
+        """Where this run's media for `task` may be read from: the run directory, plus the input folders run.json
+        records for the task (`tasks.<task>.media_dirs`) that are absolute, existing and not too broad."""
+        roots = [self.path.resolve()]
+        info = self.run.get("tasks", {}).get(task) if isinstance(self.run.get("tasks"), dict) else None
+        dirs = info.get("media_dirs") if isinstance(info, dict) else None
+        for d in dirs if isinstance(dirs, list) else ():
+            ok = isinstance(d, str) and "\x00" not in d and os.path.isabs(d)
+            if ok:
+                try:
+                    real = Path(d).resolve()
+                    ok = real == Path(d) and real.is_dir() and len(real.parts) >= MIN_ROOT_PARTS
+                except (OSError, RuntimeError):
+                    ok = False
+            if ok:
+                roots.append(real)
+            else:
+                log.warning("%s: recorded media folder %r for %s refused (not an existing, resolved folder at "
+                            "least %d levels deep)", self.path, d, task, MIN_ROOT_PARTS - 1)
+        return tuple(roots)
 
 
 def find_run_dirs(paths: list[Path]) -> list[Path]:
@@ -89,6 +146,9 @@ def load_runs(paths: list[Path]) -> list[Run]:
     seen_keys: set[str] = set()
     for d in find_run_dirs(paths):
         try:
+            files = [file_inside(d, name) for name in ("run.json", "results.json")]
+            if None in files:
+                raise ValueError("run.json or results.json is a symbolic link or leaves the run directory")
             run, results = _read_json(d / "run.json"), _read_json(d / "results.json")
         except (OSError, ValueError) as e:
             log.warning("skipping %s: %s", d, e)
@@ -107,6 +167,10 @@ def load_runs(paths: list[Path]) -> list[Run]:
         seen_keys.add(key)
         # Shapes the summariser relies on; anything else in a hand-edited file is ignored rather than fatal.
         tasks = results.get("tasks") if isinstance(results.get("tasks"), dict) else {}
+        bad = sorted(repr(k)[:80] for k in tasks if not is_task_name(k))
+        if bad:
+            log.warning("%s: tasks with invalid names skipped (letters, digits, '_' and '-' only): %s", d,
+                        ", ".join(bad))
         if not isinstance(results.get("groups"), dict):
             results["groups"] = {}
         runs.append(
@@ -118,7 +182,7 @@ def load_runs(paths: list[Path]) -> list[Run]:
                 model_key=model_key,
                 model_label=label,
                 created_at=str(run.get("created_at") or ""),
-                tasks={str(k): v for k, v in tasks.items() if isinstance(v, dict)},
+                tasks={k: v for k, v in tasks.items() if is_task_name(k) and isinstance(v, dict)},
             )
         )
     # Oldest first; ties broken by run id then key so the order never depends on the file system.

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from leaderboard.chart import bar_chart
 from leaderboard.samples import CHUNK_SIZE
+from leaderboard.siteio import write_site_text
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -62,7 +63,7 @@ class Site:
             base="../" * depth, groups=self.groups, summary=self.summary, **ctx)
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8", newline="\n")
+        write_site_text(path, html)
 
     def assets(self) -> None:
         out = self.root / "assets"

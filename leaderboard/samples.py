@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from leaderboard.media import MediaStore
+from leaderboard.siteio import write_site_text
 
 log = logging.getLogger("leaderboard")
 
@@ -55,7 +56,7 @@ def _value(x: Any) -> Any:
 def _media_part(p: dict[str, Any], run_dir: Path, store: MediaStore, prefix: str) -> dict[str, Any]:
     """A media part as the page needs it: `src` (a site path) when the file was copied, else `missing`."""
     path = p.get("path")
-    rel = store.add(run_dir / path) if isinstance(path, str) and path else None
+    rel = store.add(run_dir / path, p["type"]) if isinstance(path, str) and path and "\x00" not in path else None
     if rel:
         return {"type": p["type"], "src": prefix + rel}
     return {"type": p["type"], "missing": _text(path or p.get("sha256") or "")}
@@ -123,7 +124,7 @@ def process_task(src: Path, run_dir: Path, run_key: str, task: str, primary: str
         # Keys in sorted order (chunk, run, samples, task), written around the sample texts without re-encoding.
         head = json.dumps({"chunk": k, "run": run_key}, ensure_ascii=False, separators=(",", ":"))[:-1]
         text = f"EA.chunk({head},\"samples\":[{','.join(chunk)}],\"task\":{task_json}}});\n"
-        (data_dir / name).write_text(text, encoding="utf-8")
+        write_site_text(data_dir / name, text)
         out.chunks.append(name)
 
     with open(src, encoding="utf-8") as f:

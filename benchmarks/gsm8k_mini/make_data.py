@@ -185,11 +185,13 @@ TEMPLATES = [t_half_more, t_wage, t_change, t_savings, t_pages, t_apples, t_disc
 
 
 def check(sol: str) -> None:
-    """Every `<<expr=value>>` annotation must evaluate to its value."""
+    """Every `<<expr=value>>` annotation must evaluate to its value (read with the math grammar, never eval)."""
     import re
 
+    from judges.mathexpr import parse_math
+
     for expr, val in re.findall(r"<<([^=<>]+)=([^<>]+)>>", sol):
-        assert abs(eval(expr) - float(val)) < 1e-9, (expr, val)
+        assert abs(float(parse_math(expr)) - float(val)) < 1e-9, (expr, val)
 
 
 def make(n_items: int, seed: int = 8) -> list[dict]:

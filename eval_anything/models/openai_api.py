@@ -33,6 +33,7 @@ from eval_anything.failfast import FATAL_STATUSES, FailFast, hint_for
 from eval_anything.models.base import Capabilities, ModelAdapter, ProgressFn, UnsupportedRequest
 from eval_anything.models.generation import truncate_at_stop
 from eval_anything.models.request_building import MediaOptions, RequestBuildError, build_chat_messages
+from eval_anything.scrub import register_secret, register_url_secrets
 from eval_anything.types import MODALITIES, Request, Response, canonical_json, sha256_text
 
 RETRY_STATUS = {408, 409, 425, 429} | set(range(500, 600))
@@ -58,6 +59,17 @@ def public_url(url: str | None) -> str | None:
     host = parts.hostname or ""
     netloc = host + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _split_query(url: str | None) -> tuple[str | None, dict[str, str] | None]:
+    """A base URL's query string (`?api-version=...`, `?api-key=...`) as the client's default query: the client
+    appends paths to the base URL, which would otherwise land after the query string."""
+    if not url or "?" not in url:
+        return url, None
+    from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), dict(parse_qsl(parts.query))
 
 
 def retry_after_seconds(headers: Any, now: float | None = None) -> float | None:
@@ -167,9 +179,10 @@ class OpenAIChat(ModelAdapter):
             self._httpx = httpx
             limits = httpx.Limits(max_connections=max(100, self.max_concurrency * 2),
                                    max_keepalive_connections=max(20, self.max_concurrency))
+            base_url, query = _split_query(self.base_url)
             self._client = AsyncOpenAI(
-                api_key=self._api_key or "EMPTY", base_url=self.base_url, timeout=self.timeout, max_retries=0,
-                http_client=httpx.AsyncClient(limits=limits, timeout=self.timeout))
+                api_key=self._api_key or "EMPTY", base_url=base_url, timeout=self.timeout, max_retries=0,
+                default_query=query, http_client=httpx.AsyncClient(limits=limits, timeout=self.timeout))
             self._client_loop = loop
             # asyncio.run() cancels leftover tasks before closing its loop: this one then closes the pool, so no
             # sockets outlive the scheduler's run.
@@ -345,6 +358,8 @@ def load(rest: str, model_args: dict[str, Any], base_url: str | None = None) -> 
     args = dict(model_args)
     api_key = resolve_api_key(args)
     base_url = args.pop("base_url", None) or base_url or os.environ.get("OPENAI_BASE_URL")
+    register_secret(api_key)  # scrubbed from everything written, wherever a server or model echoes it
+    register_url_secrets(base_url)
     if api_key is None and not base_url:
         raise ConfigError("openai: no API key. Set OPENAI_API_KEY (or --model-args api_key_env=NAME), "
                           "or pass --base-url for a local server that needs none.")

@@ -12,7 +12,7 @@ Control (JSON over HTTP, used by `FaultServer` below):
                  the media parts received), or a fixed text
   GET  /_log     {"requests": [...]}: one entry per chat request: key (hash of the messages), attempt (how many
                  times that key was seen), outcome, timing, auth header, model, max_tokens, body if keep_bodies
-Faults: `script` applies to chat requests in arrival order ("ok" = none); after it, a request fails with
+Faults ("401-echo" answers 401 with the request's key and URL in the message): `script` applies to chat requests in arrival order ("ok" = none); after it, a request fails with
 probability `fail_rate`, decided by hash(seed, key, attempt) so that the same run sees the same faults in any order.
 """
 
@@ -30,7 +30,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-FAULT_KINDS = ("400", "401", "403", "404", "429", "500", "502", "503", "timeout", "malformed", "drop", "empty")
+FAULT_KINDS = ("400", "401", "403", "404", "429", "500", "502", "503", "timeout", "malformed", "drop", "empty",
+               "401-echo")
 DEFAULTS: dict[str, Any] = {
     "latency": 0.0, "fail_rate": 0.0, "fail_kinds": ["500"], "seed": 0, "retry_after": None, "script": [],
     "hang": 30.0, "reply": "echo", "keep_bodies": False,
@@ -153,6 +154,11 @@ async def _chat(state: State, headers: dict[str, str], raw: bytes, writer: async
     if outcome == "400":
         writer.write(_response(400, b'{"error": {"message": "injected: bad request"}}'))
         return True
+    if outcome == "401-echo":  # as real servers do: the rejected key (and the URL it came with) in the message
+        key = (headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        msg = f"Incorrect API key provided: {key}. Request: {headers.get(':target', '')}"
+        writer.write(_response(401, json.dumps({"error": {"message": msg}}).encode()))
+        return True
     if outcome in ("401", "403", "404"):  # what a wrong key or a wrong model name gets, every time
         msg = {"401": "invalid api key", "403": "forbidden", "404": "model not found"}[outcome]
         writer.write(_response(int(outcome), json.dumps({"error": {"message": f"injected: {msg}"}}).encode()))
@@ -188,6 +194,7 @@ async def _handle(state: State, reader: asyncio.StreamReader, writer: asyncio.St
                     k, v = line.split(":", 1)
                     headers[k.strip().lower()] = v.strip()
             raw = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+            headers[":target"] = target
             path = target.split("?", 1)[0]
             keep = True
             if method == "POST" and path.endswith("/chat/completions"):
