@@ -40,8 +40,28 @@ def test_cli_exit_code_and_message(capsys):
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
 def test_shipped_configs_validate(path):
+    import yaml
+
     algorithm = path.stem.split("_")[0]
-    load_config(algorithm, path)
+    cfg = load_config(algorithm, path)
+    raw = yaml.safe_load(path.read_text())
+
+    # Every value written in the file reaches the typed config unchanged; model and data paths that exist beside
+    # the config are made absolute (and point at that file).
+    def check(node, section, where):
+        for key, value in section.items():
+            got = getattr(node, key)
+            if isinstance(value, dict):
+                check(got, value, f"{where}.{key}")
+            elif key in ("path", "media_root") and value is not None and (path.parent / value).exists():
+                assert Path(got) == (path.parent / value).resolve(), f"{where}.{key}"
+            elif isinstance(value, list) and value and isinstance(value[0], dict):
+                assert [v.model_dump(exclude_unset=True) if hasattr(v, "model_dump") else v for v in got] == \
+                    value, f"{where}.{key}"
+            else:
+                assert got == value, f"{where}.{key}: {got!r} != {value!r}"
+
+    check(cfg, raw, path.name)
 
 
 @pytest.mark.parametrize("algorithm,config,model,extra", [
