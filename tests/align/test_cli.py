@@ -79,6 +79,12 @@ def test_shipped_config_runs_through_the_cli(algorithm, config, model, extra, re
     argv = [algorithm, "--config", str(CONFIGS / config), "--model.path", str(model_path),
             "--train.output_dir", str(out), *extra]
     assert main(argv) == 0
-    assert (out / "config.json").exists() and (out / "tokenizer_config.json").exists()
+    from tests.fixtures.checkpoints import assert_trained_from
+
+    assert_trained_from(model_path, out)
+    # the tokenizer (and for multimodal models the processor) is saved beside the weights and loads again
+    from transformers import AutoProcessor, AutoTokenizer
+
+    assert AutoTokenizer.from_pretrained(out).get_vocab() == AutoTokenizer.from_pretrained(model_path).get_vocab()
     if model != "tiny_llama":
-        assert (out / "processor_config.json").exists() or (out / "preprocessor_config.json").exists()
+        assert type(AutoProcessor.from_pretrained(out)) is type(AutoProcessor.from_pretrained(model_path))
