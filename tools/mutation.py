@@ -262,7 +262,68 @@ def run_tests(tree: Path, tests: list[str], timeout: float, cov_module: str | No
                               timeout=timeout, start_new_session=True)
     except subprocess.TimeoutExpired:
         return "timeout", time.monotonic() - t0
-    return ("pass" if proc.returncode == 0 else "fail"), time.monotonic() - t0
+    return _outcome(proc.returncode), time.monotonic() - t0
+
+
+def _outcome(code: int) -> str:
+    """pytest's exit code: 0 passed, 1 a test failed, 2 collection failed (say, the mutant does not import);
+    anything else (internal or usage error, nothing collected) says nothing about the mutant."""
+    return {0: "pass", 1: "fail", 2: "fail"}.get(code, f"error (exit {code})")
+
+
+def preload(modules: list[str]) -> None:
+    """Import heavy third-party modules once in this process, so that each forked test run starts warm."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a module this machine lacks only makes runs slower
+            pass
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+def run_tests_forked(tree: Path, tests: list[str], timeout: float) -> tuple[str, float]:
+    """Like run_tests, in a forked child of this (preloaded) process: no interpreter start, no heavy imports.
+
+    Only third-party modules are preloaded; the project's own modules (the mutated one included) are imported
+    fresh by each child from the tree copy.
+    """
+    t0 = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # child
+        code = 3
+        try:
+            os.setsid()
+            os.chdir(tree)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.environ.update(_env(tree))
+            sys.path.insert(0, str(tree))
+            import pytest
+
+            code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", "--no-header",
+                                    "-o", "addopts=--import-mode=importlib", *tests]))
+        finally:
+            os._exit(code)
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return _outcome(os.waitstatus_to_exitcode(status)), time.monotonic() - t0
+        if time.monotonic() - t0 > timeout:
+            try:
+                os.killpg(pid, 9)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            return "timeout", time.monotonic() - t0
+        time.sleep(0.02)
 
 
 def covered_lines(tree: Path, module: str) -> set[int] | None:
@@ -291,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
     ap.add_argument("--timeout", type=float, default=None,
                     help="seconds per mutant (default: 3 x the module's clean test run + 10)")
+    ap.add_argument("--no-fork", action="store_true",
+                    help="start a fresh interpreter per mutant (slower; default: fork a preloaded process)")
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--json", type=Path, help="also write per-module results to this file")
     ap.add_argument("--fail-under", type=float, default=0.0, help="exit 1 when the overall score is below this %%")
@@ -305,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         tree = Path(tmp)
         if not args.list:
             copy_tree(tree)
+            fork = hasattr(os, "fork") and not args.no_fork
+            if fork:
+                preload(list(cfg.get("preload", [])))
         for module in chosen:
             source = (ROOT / module).read_text(encoding="utf-8")
             mutants = find_mutants(module, source)
@@ -324,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
                 report[module] = {"error": f"baseline {status}"}
                 continue
             lines = covered_lines(tree, module)
+            if fork and run_tests_forked(tree, tests, float(cfg.get("baseline_timeout", 900)))[0] != "pass":
+                print(f"{module}: its tests fail in a forked run; using fresh interpreters", flush=True)
+                fork = False
             timeout = args.timeout or 3 * took + 10
             killed, survivors = 0, []
             target = tree / module
@@ -331,18 +400,20 @@ def main(argv: list[str] | None = None) -> int:
                   f"(clean run {took:.1f}s, timeout {timeout:.0f}s)", flush=True)
             try:
                 for n, m in enumerate(mutants, 1):
+                    took = 0.0
                     if lines is not None and not lines & set(range(m.line, m.end_line + 1)):
                         outcome = "not covered"
                     else:
                         target.write_text(m.source, encoding="utf-8")
-                        outcome, _ = run_tests(tree, tests, timeout)
+                        outcome, took = (run_tests_forked if fork else run_tests)(tree, tests, timeout)
                         target.write_text(source, encoding="utf-8")
                     dead = outcome in ("fail", "timeout")
                     killed += dead
                     if not dead:
                         survivors.append(f"{m.label} [{outcome}]")
                     print(f"  [{n}/{len(mutants)}] {'killed ' if dead else 'SURVIVED'} {m.label}"
-                          f"{' (' + outcome + ')' if outcome not in ('fail', 'pass') else ''}", flush=True)
+                          f"{' (' + outcome + ')' if outcome not in ('fail', 'pass') else ''} [{took:.1f}s]",
+                          flush=True)
             finally:
                 target.write_text(source, encoding="utf-8")
             score = 100.0 * killed / len(mutants) if mutants else 100.0
