@@ -358,6 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write per-module results to this file")
     ap.add_argument("--fail-under", type=float, default=0.0, help="exit 1 when the overall score is below this %%")
     args = ap.parse_args(argv)
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the temporary tree copy is removed
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     chosen = [m for m in modules if not args.module or any(fnmatch.fnmatch(m, p) for p in args.module)]
     if not chosen:
