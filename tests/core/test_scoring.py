@@ -44,7 +44,8 @@ def test_macro_group_weights_tasks_equally():
     g = macro_group([{"value": 0.5, "stderr": 0.1}, {"value": 0.9, "stderr": 0.2}, {"value": None}])
     assert g["value"] == pytest.approx(0.7) and g["n_tasks"] == 2
     assert g["stderr"] == pytest.approx(math.sqrt(0.05) / 2)
-    assert g["ci95"] == [pytest.approx(0.7 - 1.96 * math.sqrt(0.05) / 2), pytest.approx(0.7 + 1.96 * math.sqrt(0.05) / 2)]
+    half = 1.96 * math.sqrt(0.05) / 2
+    assert g["ci95"] == [pytest.approx(0.7 - half), pytest.approx(0.7 + half)]
 
 
 def _mc(choices, target):
