@@ -37,10 +37,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -258,7 +259,7 @@ def run_tests(tree: Path, tests: list[str], timeout: float, cov_module: str | No
             *tests]
     t0 = time.monotonic()
     try:
-        proc = subprocess.run(cmd, cwd=tree, env=_env(tree), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        proc = subprocess.run(cmd, check=False, cwd=tree, env=_env(tree), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               timeout=timeout, start_new_session=True)
     except subprocess.TimeoutExpired:
         return "timeout", time.monotonic() - t0
@@ -278,7 +279,7 @@ def preload(modules: list[str]) -> None:
     for name in modules:
         try:
             importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - a module this machine lacks only makes runs slower
+        except Exception:  # noqa: BLE001, S110 - a module this machine lacks only makes runs slower
             pass
     try:
         import torch
@@ -332,7 +333,7 @@ def covered_lines(tree: Path, module: str) -> set[int] | None:
     except ImportError:
         return None
     out = subprocess.run([sys.executable, "-m", "coverage", "json", "--data-file=.mutation-coverage", "-o", "-"],
-                         cwd=tree, env=_env(tree), capture_output=True, text=True)
+                         check=False, cwd=tree, env=_env(tree), capture_output=True, text=True)
     if out.returncode != 0:
         return None
     files = json.loads(out.stdout)["files"]

@@ -8,10 +8,20 @@ import math
 
 import pytest
 
-from eval_anything.scoring import (exact_match, extract_choice_letter, extract_first_line, extract_gsm8k_number,
-                                   extract_last_number, extract_strip, macro_mean_with_uncertainty,
-                                   mean_with_uncertainty, normalise_number, score_generation, score_mc_by_generation,
-                                   score_multiple_choice)
+from eval_anything.scoring import (
+    exact_match,
+    extract_choice_letter,
+    extract_first_line,
+    extract_gsm8k_number,
+    extract_last_number,
+    extract_strip,
+    macro_mean_with_uncertainty,
+    mean_with_uncertainty,
+    normalise_number,
+    score_generation,
+    score_mc_by_generation,
+    score_multiple_choice,
+)
 from eval_anything.types import Message, Response, Sample
 
 

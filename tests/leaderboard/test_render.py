@@ -83,7 +83,7 @@ def keys(site) -> tuple[str, str]:
 
 
 def _data(html: str) -> dict:
-    return json.loads(re.search(r'<script type="application/json" id="ea-data">(.*?)</script>', html, re.S).group(1))
+    return json.loads(re.search(r'<script type="application/json" id="ea-data">(.*?)</script>', html, re.DOTALL).group(1))
 
 
 def _scripts(html: str) -> list[str]:
@@ -91,7 +91,7 @@ def _scripts(html: str) -> list[str]:
 
 
 def test_every_page_loads_its_scripts_and_the_assets_exist(site, keys):
-    A, B = keys
+    A, _ = keys
     assert _scripts((site / "index.html").read_text()) == ["assets/site.js", "assets/overview.js"]
     assert _scripts((site / "compare.html").read_text()) == ["assets/site.js", "assets/compare.js", "data/compare.js"]
     qa = (site / "runs" / A / "qa.html")
@@ -129,7 +129,7 @@ def test_group_page_rows_numbers_and_links(site, keys):
     A, B = keys
     html = (site / "group-speech.html").read_text()
     rows = re.findall(r"<tr><td class=\"rank\">(.*?)</td>\s*<td class=\"model\"><a href=\"(.*?)\">(.*?)</a>.*?"
-                      r"<td>(.*?)</td>\s*<td>(.*?)</td>", html, re.S)
+                      r"<td>(.*?)</td>\s*<td>(.*?)</td>", html, re.DOTALL)
     # lower is better: alpha (0.200) before beta (0.400); group value with its CI, then the wer cell
     assert rows == [
         ("1", f"runs/{A}/index.html", "alpha",
