@@ -193,3 +193,16 @@ def test_compare_models_rounds_to_six_decimals():
     r = compare_models(summary, vals)["pairs"]["0|1"]["t"]
     # d = (0.2, 0.1, 0.1): diff 0.4/3 = 0.1333333... -> 0.133333
     assert r["diff"] == 0.133333 and math.isclose(r["ci95"][0], round(r["ci95"][0], 6))
+
+
+@pytest.mark.parametrize("a,b", [
+    (np.array([1.0] * 5 + [0.0]), np.array([0.0] * 6)),  # McNemar: p = 2/32 = 0.0625
+    (np.array([0.9, 0.4, 0.7, 0.2]), np.array([0.5, 0.5, 0.5, 0.5])),  # paired bootstrap
+])
+def test_significant_means_p_strictly_below_alpha(monkeypatch, a, b):
+    p = paired_test(a, b)["p"]
+    assert 0.0 < p < 1.0
+    monkeypatch.setattr(stats, "ALPHA", p)
+    assert paired_test(a, b)["significant"] is False  # p == alpha: not significant
+    monkeypatch.setattr(stats, "ALPHA", p + 1e-9)
+    assert paired_test(a, b)["significant"] is True
