@@ -63,6 +63,7 @@ class Mutant:
     end_line: int
     desc: str
     source: str         # the whole mutated module
+    stmt_line: int = 0  # first line of the statement the change is in (what coverage records)
 
     @property
     def label(self) -> str:
@@ -170,6 +171,16 @@ def _variants(node: ast.AST) -> list[tuple[str, Callable[[ast.AST], ast.AST]]]:
     return out
 
 
+def _inner(st: ast.stmt) -> Iterator[ast.AST]:
+    """Nodes of a statement that belong to no nested statement."""
+    todo = [c for c in ast.iter_child_nodes(st) if not isinstance(c, ast.stmt)]
+    while todo:
+        n = todo.pop()
+        yield n
+        todo += [c for c in ast.iter_child_nodes(n) if not isinstance(c, ast.stmt)]
+    yield st
+
+
 def _splice(lines: list[bytes], node: ast.AST, text: str) -> str:
     """The source with node's span (UTF-8 byte columns, as the AST gives them) replaced by `text`."""
     l0, c0, l1, c1 = node.lineno - 1, node.col_offset, node.end_lineno - 1, node.end_col_offset
@@ -183,6 +194,12 @@ def find_mutants(module: str, source: str) -> list[Mutant]:
     lines = source.encode().splitlines(keepends=True)
     src_lines = source.splitlines()
     mutants: list[Mutant] = []
+    # Coverage records the first line of a statement, so a mutant counts as run when its statement's first line
+    # ran: map every node to the innermost statement around it.
+    stmt_line: dict[int, int] = {}
+    for st in (x for x in ast.walk(tree) if isinstance(x, ast.stmt)):
+        for n in _inner(st):
+            stmt_line[id(n)] = st.lineno
     for index, (node, _parent, _field, _i) in enumerate(_walk(tree)):
         if id(node) in skip or not hasattr(node, "lineno"):
             continue
@@ -209,7 +226,8 @@ def find_mutants(module: str, source: str) -> list[Mutant]:
             except SyntaxError:
                 ok = False
             if ok:
-                mutants.append(Mutant(module, index, variant, node.lineno, node.end_lineno, desc, mutated))
+                first = min(node.lineno, stmt_line.get(id(node), node.lineno))
+                mutants.append(Mutant(module, index, variant, node.lineno, node.end_lineno, desc, mutated, first))
     return mutants
 
 
@@ -406,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for n, m in enumerate(mutants, 1):
                     took = 0.0
-                    if lines is not None and not lines & set(range(m.line, m.end_line + 1)):
+                    if lines is not None and not lines & set(range(m.stmt_line or m.line, m.end_line + 1)):
                         outcome = "not covered"
                     else:
                         target.write_text(m.source, encoding="utf-8")

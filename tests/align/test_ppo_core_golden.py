@@ -68,3 +68,12 @@ def test_loss_outputs_are_immutable():
         p.loss = torch.ones(1)
     with pytest.raises(dataclasses.FrozenInstanceError):
         v.loss = torch.ones(1)
+
+
+def test_approx_kl_of_one_ratio_and_value_clip_around_a_nonzero_old_value():
+    # one token, ratio 2: k3 = expm1(ln 2) - ln 2 = 1 - 0.693147 = 0.306853
+    out = core.policy_loss(torch.tensor([[math.log(2.0)]]), torch.zeros(1, 1), torch.ones(1, 1), torch.ones(1, 1), 0.2)
+    assert out.approx_kl.item() == pytest.approx(1.0 - math.log(2.0))
+    # old 1, new 2, return 2: the move of +1 is clipped to +0.2 -> v 1.2, error 0.64 -> loss 0.32
+    v = core.value_loss(torch.tensor([[2.0]]), torch.ones(1, 1), torch.tensor([[2.0]]), torch.ones(1, 1), 0.2)
+    assert v.loss.item() == pytest.approx(0.32) and v.clip_fraction.item() == 1.0

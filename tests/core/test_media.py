@@ -47,7 +47,7 @@ def test_mime_and_kind():
 
 
 def test_distinct_media_get_distinct_addresses(tmp_path):
-    store = tmp_path / "store"
+    store = tmp_path / "new" / "nested" / "store"  # created with its parents
     red = media.encode_png_bytes(np.full((4, 4, 3), (255, 0, 0), np.uint8))
     blue = media.encode_png_bytes(np.full((4, 4, 3), (0, 0, 255), np.uint8))
     a, b = media.store_media(red, "png", store), media.store_media(blue, "PNG", store)
@@ -62,11 +62,11 @@ def test_distinct_media_get_distinct_addresses(tmp_path):
     (tmp_path / "r.png").write_bytes(red)
     (tmp_path / "r2.png").write_bytes(red)
     (tmp_path / "b.png").write_bytes(blue)
-    fr, fr2, fb = (media.store_file(tmp_path / n, tmp_path / "s2") for n in ("r.png", "r2.png", "b.png"))
+    fr, fr2, fb = (media.store_file(tmp_path / n, tmp_path / "x" / "s2") for n in ("r.png", "r2.png", "b.png"))
     assert fr == fr2 and fr.path != fb.path and fr.sha256 == a.sha256 and fb.sha256 == b.sha256
     assert (fr.type, fr.mime) == ("image", "image/png")
-    assert len(list((tmp_path / "s2").iterdir())) == 2
-    assert not list((tmp_path / "s2").glob(".*"))  # no temporary files left
+    assert len(list((tmp_path / "x" / "s2").iterdir())) == 2
+    assert not list((tmp_path / "x" / "s2").glob(".*"))  # no temporary files left
 
 
 def test_media_part_type_checks(tmp_path):
@@ -178,3 +178,20 @@ def test_a_file_with_no_video_stream(tmp_path):
             box.mux(packet)
     with pytest.raises(MediaError, match="sound.mp4: no video stream in the file"):
         media.sample_video_frames(path, 2, sample_id="v")
+
+
+@pytest.mark.parametrize("ext,codec", [("mp4", "h264"), ("webm", "vp9")])
+def test_written_video_is_lossless_8_fps_and_8_frames_by_default(tmp_path, ext, codec):
+    import av
+
+    rng = np.random.default_rng(0)
+    grey = [np.repeat(rng.integers(16, 235, (16, 16, 1), dtype=np.uint8), 3, axis=2) for _ in range(4)]
+    path = media.write_video(grey, tmp_path / f"n.{ext}")
+    with av.open(str(path)) as box:
+        stream = box.streams.video[0]
+        assert stream.codec_context.name == codec and stream.average_rate == 8
+        decoded = [f.to_ndarray(format="rgb24") for f in box.decode(stream)]
+    # lossless settings: noisy grey frames come back within YUV rounding (a lossy encode is off by tens)
+    assert len(decoded) == 4
+    assert max(int(np.abs(d.astype(int) - g.astype(int)).max()) for d, g in zip(decoded, grey)) <= 3
+    assert len(media.sample_video_frames(path)) == 8  # the default frame count

@@ -151,3 +151,23 @@ def test_score_generation_default_extractor_and_unknown_metric():
     assert score_generation(sample, Response(text=None), None, ["exact_match"]).extracted == ""
     with pytest.raises(ValueError, match="unknown metric 'bleu'"):
         score_generation(sample, Response(text="Paris"), None, ["bleu"])
+
+
+def test_defaults_are_1000_resamples_and_seed_1234():
+    vals = [(k / 40) ** 2 for k in range(41)]  # many distinct values: any change of draws moves the bounds
+    assert mean_with_uncertainty(vals) == mean_with_uncertainty(vals, n_resamples=1000, seed=1234)
+    assert mean_with_uncertainty(vals) != mean_with_uncertainty(vals, n_resamples=1001, seed=1234)
+    strata = {"a": vals, "b": [0.5, 0.8, 0.05]}
+    assert macro_mean_with_uncertainty(strata) == macro_mean_with_uncertainty(strata, n_resamples=1000, seed=1234)
+    assert macro_mean_with_uncertainty(strata) != macro_mean_with_uncertainty(strata, n_resamples=1001, seed=1234)
+
+
+def test_stratified_interval_matches_the_normal_limit():
+    # one stratum d = linspace(-1, 1, 101) + 0.1: mean 0.1, population sd sqrt(0.34) = 0.58310, se 0.058020;
+    # resample means are close to normal -> 2.5th/97.5th percentiles 0.1 -/+ 1.96 se = -0.013720 / 0.213720.
+    # 20,000 resamples: Monte Carlo s.e. ~0.0011 per bound; the 3.5th/96.5th percentiles lie 0.0086 away.
+    import numpy as np
+
+    stats = macro_mean_with_uncertainty({"a": list(np.linspace(-1.0, 1.0, 101) + 0.1)}, n_resamples=20000, seed=9)
+    lo, hi = stats["ci95"]
+    assert lo == pytest.approx(-0.013720, abs=0.004) and hi == pytest.approx(0.213720, abs=0.004)

@@ -122,6 +122,9 @@ def test_overview_data_keeps_tasks_after_a_skipped_one_and_ranks_by_direction(si
     assert (alpha["cells"]["t:wer"]["rank"], beta["cells"]["t:wer"]["rank"]) == ([1, 1], [2, 2])
     assert (alpha["cells"]["g:speech"]["rank"], beta["cells"]["g:speech"]["rank"]) == ([1, 1], [2, 2])
     assert data["default_sort"] == "g:text" and data["default_view"] == "latest"
+    # the chart under the table is the default sort column's
+    assert '<h2>text <span class="muted small">(latest run per model, 95% CI)</span></h2>' in (
+        site / "index.html").read_text()
     assert data["pages"] == {A: {"qa": "qa.html"}, B: {"qa": "qa.html"}}
 
 
@@ -193,11 +196,14 @@ def _group_summary(hib: bool) -> dict:
     col = {"key": "g:g", "kind": "group", "name": "g", "hib": hib, "tasks": [], "slug": "g"}
     rows = [{"key": k, "label": k, "model": k, "newest": k, "cells": {"g:g": {"v": v, "ci": None, "rank": [1, 3]}}}
             for k, v in (("b", 0.5), ("a", 0.5), ("c", 0.9), ("d", 0.1))]
+    # best rank 2 sorts after every best rank 1, whatever its value or worst rank
+    rows.append({"key": "f", "label": "f", "model": "f", "newest": "f", "cells": {"g:g": {"v": 0.95, "ci": None,
+                                                                                     "rank": [2, 2]}}})
     rows.append({"key": "e", "label": "e", "model": "e", "newest": "e", "cells": {}})  # no value: not listed
     return {"columns": [col], "views": {"latest": rows, "runs": []}, "default_sort": "g:g"}
 
 
-@pytest.mark.parametrize("hib,order", [(True, ["c", "a", "b", "d"]), (False, ["d", "a", "b", "c"])])
+@pytest.mark.parametrize("hib,order", [(True, ["c", "a", "b", "d", "f"]), (False, ["d", "a", "b", "c", "f"])])
 def test_group_rows_with_equal_ranks_follow_the_metric_direction(tmp_path, hib, order):
     summary = _group_summary(hib)
     site = Site(tmp_path, summary, "latest")
