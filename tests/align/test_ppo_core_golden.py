@@ -77,3 +77,9 @@ def test_approx_kl_of_one_ratio_and_value_clip_around_a_nonzero_old_value():
     # old 1, new 2, return 2: the move of +1 is clipped to +0.2 -> v 1.2, error 0.64 -> loss 0.32
     v = core.value_loss(torch.tensor([[2.0]]), torch.ones(1, 1), torch.tensor([[2.0]]), torch.ones(1, 1), 0.2)
     assert v.loss.item() == pytest.approx(0.32) and v.clip_fraction.item() == 1.0
+
+
+def test_value_clip_uses_the_change_from_the_old_value():
+    # old 1, new 1.1 (a change of 0.1, inside the clip range 0.2), return 0: error 1.1^2 = 1.21 -> loss 0.605
+    v = core.value_loss(torch.tensor([[1.1]]), torch.ones(1, 1), torch.zeros(1, 1), torch.ones(1, 1), 0.2)
+    assert v.loss.item() == pytest.approx(0.605) and v.clip_fraction.item() == 0.0
