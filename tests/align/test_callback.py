@@ -35,7 +35,8 @@ def test_callback_in_process_writes_run_per_save_and_leaderboard_builds(tiny_lla
     for d in dirs:
         res = json.loads((d / "results.json").read_text())
         assert res["tasks"]["synth_text"]["n"] == 8
-        assert (d / "samples" / "synth_text.jsonl").exists()
+        lines = (d / "samples" / "synth_text.jsonl").read_text().splitlines()
+        assert len(lines) == 8  # one line per evaluated sample
     logged = [h for h in trainer.state.log_history if "eval/synth_text/acc" in h]
     assert [h["step"] for h in logged] == [0, 2, 4]
     site = build_site([runs], tmp_path / "site")
@@ -74,5 +75,7 @@ def test_callback_with_ppo(tiny_llama, tmp_path):
     tr = PPOTrainer(cfg, items=[Item(prompt="hi")])
     tr.train()
     assert [d.parent.name for d in _run_dirs(tmp_path / "runs")] == ["adapter__ppo_step-1", "adapter__ppo_step-2"]
-    assert (tmp_path / "out" / "checkpoint-2" / "config.json").exists()
+    from tests.fixtures.checkpoints import assert_trained_from
+
+    assert_trained_from(tiny_llama, tmp_path / "out" / "checkpoint-2", changed=None)  # a loadable checkpoint
     assert sum("eval/synth_text/acc" in h for h in tr.state.log_history) == 2

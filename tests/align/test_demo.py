@@ -18,4 +18,10 @@ def test_demo_trained_beats_base_outside_both_cis(tmp_path):
     assert 0.35 < base["acc"] < 0.55  # near the suite's chance level (0.4375)
     # the checkpoint evaluated from disk scores what the callback measured on the live model at the last save
     assert s["curve"][-1][1] == pytest.approx(trained["acc"])
-    assert (tmp_path / "demo" / "site" / "index.html").exists()
+    # the site shows both numbers: every evaluated run is a row of the all-runs view, base and final among them
+    site = json.loads((tmp_path / "demo" / "site" / "data" / "summary.json").read_text())
+    shown = [r["cells"]["t:synth_text"]["v"] for r in site["views"]["runs"]]
+    assert len(shown) == len(list((tmp_path / "demo" / "runs").glob("*/*/results.json")))
+    assert any(v == pytest.approx(base["acc"]) for v in shown)
+    assert any(v == pytest.approx(trained["acc"]) for v in shown)
+    assert 'id="ea-data"' in (tmp_path / "demo" / "site" / "index.html").read_text()

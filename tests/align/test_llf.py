@@ -33,7 +33,7 @@ def _data(tmp_path, image=None):
     return fb, pr
 
 
-def _check(tmp_path, pipeline, stages_seen):
+def _check(tmp_path, pipeline, stages_seen, base):
     from align.llf import read_jsonl
 
     out = tmp_path / "llf"
@@ -44,8 +44,10 @@ def _check(tmp_path, pipeline, stages_seen):
     for p in pairs:
         row = next(r for r in refined if r["id"] == p["id"])
         assert (p["chosen"], p["rejected"]) == (row["refined"], row["response"])
-    assert (out / "feedback_model" / "config.json").exists()
-    assert (out / "policy" / "config.json").exists()
+    from tests.fixtures.checkpoints import assert_trained_from
+
+    assert_trained_from(base, out / "feedback_model")  # fine-tuned on the feedback data
+    assert_trained_from(base, out / "policy")  # DPO on the pairs
     assert [s for s in stages_seen if s.endswith("running")] == [f"{s}: running" for s in
                                                                   ("feedback", "sample", "critique", "refine",
                                                                    "pairs", "train")]
@@ -59,7 +61,7 @@ def test_llf_text_end_to_end_and_resume(tiny_llama, tmp_path):
     seen: list[str] = []
     cfg = _cfg(tiny_llama, tmp_path, fb, pr)
     LLFPipeline(cfg, on_stage=seen.append).run()
-    _check(tmp_path, None, seen)
+    _check(tmp_path, None, seen, tiny_llama)
     again: list[str] = []
     LLFPipeline(cfg, on_stage=again.append).run()
     assert all(s.endswith("skipped") for s in again) and len(again) == 6
@@ -75,7 +77,7 @@ def test_llf_image_text_end_to_end(tiny_llava, tmp_path):
     fb, pr = _data(tmp_path, img)
     seen: list[str] = []
     LLFPipeline(_cfg(tiny_llava, tmp_path, fb, pr, "image-text"), on_stage=seen.append).run()
-    pairs = _check(tmp_path, None, seen)
+    pairs = _check(tmp_path, None, seen, tiny_llava)
     assert all(p["images"] == [str(img.resolve())] for p in pairs)
     # the trained policy is a normal checkpoint for the harness's hf adapter, and DPO moved its weights
     import torch
@@ -103,8 +105,18 @@ def test_llf_rm_ppo_ending(tiny_llama, tmp_path):
         ("ppo.mini_batch_size", "4"), ("ppo.max_new_tokens", "4")])
     LLFPipeline(cfg, on_stage=lambda s: None).run()
     out = tmp_path / "llf"
-    assert (out / "reward_model" / "config.json").exists()
-    assert (out / "policy" / "config.json").exists() and (out / "policy" / "value_head.pt").exists()
+    import json
+
+    import torch
+
+    from tests.fixtures.checkpoints import assert_trained_from
+
+    rm = json.loads((out / "reward_model" / "config.json").read_text())
+    assert rm["architectures"] == ["LlamaForSequenceClassification"] and len(rm["id2label"]) == 1  # one score
+    assert_trained_from(tiny_llama, out / "reward_model", same_weights_layout=False)
+    assert_trained_from(tiny_llama, out / "policy")  # PPO moved the policy
+    head = torch.load(out / "policy" / "value_head.pt", weights_only=True)
+    assert any(v.abs().sum() > 0 for v in head.values())  # the zero-initialised value head was trained
 
 
 def test_llf_audio_text_end_to_end(tiny_qwen2_audio, tmp_path):
@@ -121,5 +133,5 @@ def test_llf_audio_text_end_to_end(tiny_qwen2_audio, tmp_path):
     pr = write_jsonl(tmp_path / "prompts.jsonl", [{"prompt": q, "audio": str(wav)} for q in QUESTIONS])
     seen: list[str] = []
     LLFPipeline(_cfg(tiny_qwen2_audio, tmp_path, fb, pr, "audio-text"), on_stage=seen.append).run()
-    pairs = _check(tmp_path, None, seen)
+    pairs = _check(tmp_path, None, seen, tiny_qwen2_audio)
     assert all(p["audios"] == [str(wav.resolve())] for p in pairs)

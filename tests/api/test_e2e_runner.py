@@ -35,7 +35,8 @@ def test_generation_task_through_openai_with_faults(fault, tmp_path, monkeypatch
 
     t = res.results["tasks"]["gsm8k_mini"]
     expected = sum(x == "93" for x in _targets(limit)) / limit
-    assert expected > 0 and t["n"] == t["n_scored"] == limit and t["n_errors"] == 0
+    assert expected == 1 / 20  # the server always answers 93; one of the first 20 targets is 93 (the second)
+    assert t["n"] == t["n_scored"] == limit and t["n_errors"] == 0
     assert t["metrics"]["exact_match"]["value"] == pytest.approx(expected)
     lines = (res.run_dir / "samples" / "gsm8k_mini.jsonl").read_text().splitlines()
     ids = [json.loads(line)["id"] for line in lines]

@@ -47,7 +47,9 @@ def test_malformed_yaml_names_file_and_line(tmp_path):
 
 
 def test_unknown_run_option_rejected():
-    with pytest.raises(Exception, match="limt"):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"limt\n  Extra inputs are not permitted"):
         RunConfig(limt=3)
 
 

@@ -76,7 +76,10 @@ def test_rescore_with_another_template_and_cached_judge_calls(first_run, tmp_pat
     assert rec["judge"][0]["template_hash"] == hashlib.sha256(tpl.read_bytes()).hexdigest()
     second = rescore_mod.rescore(result.run_dir, "fakejudge:seven", {}, None, output=out, template=str(tpl))
     timing = json.loads((second / "run.json").read_text())["timing"]
-    assert timing["computed"] == 0 and timing["cache_hits"] > 0  # no judge call the second time
+    first_timing = json.loads((first / "run.json").read_text())["timing"]
+    # the second rescore asks the judge nothing: every request the first one made is answered from the cache
+    assert first_timing["computed"] >= 1
+    assert (timing["computed"], timing["cache_hits"]) == (0, first_timing["computed"] + first_timing["cache_hits"])
 
 
 def test_rescore_parse_failures_are_counted(first_run, tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -74,12 +75,14 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    # In CI (CI=true) the browser is installed on purpose: a missing one is a failure, never a silent skip.
+    missing = pytest.fail if os.environ.get("CI", "").lower() == "true" else pytest.skip
     if not CHROMIUM.exists():
-        pytest.skip("Chromium not found at /usr/bin/chromium (apt-get install -y chromium): browser tests skipped")
+        missing("Chromium not found at /usr/bin/chromium (apt-get install -y chromium): browser tests not run")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as e:
-        pytest.skip(f"playwright is not installed ({e}): browser tests skipped")
+        missing(f"playwright is not installed ({e}): browser tests not run")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield b

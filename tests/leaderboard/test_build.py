@@ -54,7 +54,7 @@ def test_site_files_chunks_and_media(tmp_path):
     page = (run_dir / "qa.html").read_text()
     status = json.loads(re.search(r'id="ea-data">(.*?)</script>', page).group(1))["status"]
     assert len(status) == 1202 and status.count("c") == 601 and status.count("i") == 600 and status[-1] == "e"
-    assert "1 unreadable lines skipped" in page
+    assert re.findall(r"(\d+) samples, (-?\d+) unreadable lines skipped", page) == [("1202", "1")]
     # Media: the WAV is copied content-addressed; a fake PNG and a non-media file are refused.
     speech = json.loads((run_dir / "data" / "speech.0.js").read_text()[len("EA.chunk("):-3])["samples"][0]
     wav = speech["output_parts"][0]["src"]
@@ -135,7 +135,8 @@ def test_no_tasks_with_values_still_builds(tmp_path):
     runs = tmp_path / "runs"
     write_run(runs, "hf:/m/a", "r0", "2026-11-25T07:00:00Z", {"img": {"skipped": "no image input", "n": 0}})
     site = build_site([runs], tmp_path / "site")
-    assert (site / "index.html").exists()
+    data = json.loads(re.search(r'id="ea-data">(.*?)</script>', (site / "index.html").read_text()).group(1))
+    assert data["columns"] == [] and [r["cells"] for r in data["views"]["latest"]] == [{}]
     assert "skipped: no image input" in next(site.rglob("runs/*/index.html")).read_text()
 
 

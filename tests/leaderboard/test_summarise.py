@@ -48,10 +48,12 @@ def test_mcnemar_exact_by_hand():
 def test_paired_bootstrap_is_seeded_and_sensible():
     rng = np.random.default_rng(0)
     a = rng.uniform(0.4, 0.9, 300)
-    same = paired_test(a, a)
-    assert same["test"] == "paired_bootstrap" and same["diff"] == 0 and not same["significant"]
-    better = paired_test(a + 0.1, a)
-    assert better["significant"] and better["ci95"][0] > 0
+    same = paired_test(a, a)  # every difference 0: every resample mean is 0, both tails hold it all -> p = 1
+    assert (same["test"], same["diff"], same["ci95"], same["p"], same["significant"]) == (
+        "paired_bootstrap", 0.0, [0.0, 0.0], 1.0, False)
+    better = paired_test(a + 0.1, a)  # every difference 0.1: the interval is the point 0.1, no resample <= 0
+    assert better["diff"] == pytest.approx(0.1) and better["ci95"] == pytest.approx([0.1, 0.1])
+    assert better["p"] == 0.0 and better["significant"] is True
     x, y = a, a[::-1].copy()
     assert paired_test(x, y) == paired_test(x, y)  # same seed, same answer
 

@@ -117,8 +117,15 @@ def test_synth_image_on_tiny_llava_per_type_accuracy(registry, synth_cache, llav
 
 def test_synth_audio_on_tiny_qwen2_audio(registry, synth_cache, qwen_audio):
     task, samples, scores = run_task("synth_audio", qwen_audio, ctx_for(synth_cache, 12, limit=12))
-    assert len(samples) == 12 and all(s.error is None and s.metrics["acc"] in (0.0, 1.0) for s in scores)
-    assert set(task.aggregate_extra(samples, scores)) >= {"acc/beeps", "acc/pitch", "acc/duration"}
+    assert len(samples) == 12 and all(sc.error is None for sc in scores)
+    # acc is 1 exactly when the chosen option (highest log-likelihood) is the right one
+    assert [sc.metrics["acc"] for sc in scores] == [float(sc.extracted == s.choices[s.target])
+                                                    for s, sc in zip(samples, scores)]
+    extra = task.aggregate_extra(samples, scores)
+    assert {"acc/beeps", "acc/pitch", "acc/duration"} <= set(extra)
+    for kind in ("beeps", "pitch", "duration"):
+        vals = [sc.metrics["acc"] for s, sc in zip(samples, scores) if s.metadata["item_type"] == kind]
+        assert extra[f"acc/{kind}"] == pytest.approx(sum(vals) / len(vals))
 
 
 def test_synth_video_on_tiny_llava_as_frames(registry, synth_cache, llava):
