@@ -94,9 +94,11 @@ def run(
     except ConfigError as e:
         _fail(str(e))
         return
+    from eval_anything.distributed import current as data_parallel
     from eval_anything.summary import print_summary
 
-    print_summary(result)
+    if data_parallel().is_writer:  # one summary per data-parallel run
+        print_summary(result)
 
 
 _OPTION_OF = {"tasks": "task", "task_paths": "task_path", "task_options": "task_option", "use_cache": "no_cache", "show_progress": "progress"}
