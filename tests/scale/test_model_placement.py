@@ -62,7 +62,7 @@ def test_device_map_auto_model_scores_like_the_plain_one(tiny_llama_path, monkey
     real = transformers.AutoModelForCausalLM.from_pretrained
 
     def spy(path, **kwargs):
-        seen.update(kwargs)
+        seen.update({k: (dict(v) if isinstance(v, dict) else v) for k, v in kwargs.items()})
         return real(path, **kwargs)
 
     monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", spy)
