@@ -102,3 +102,48 @@ def test_two_processes_equal_one_for_an_image_task(tmp_path):
     one, two = _files(_only_run(tmp_path / "one", "r")), _files(_only_run(tmp_path / "two", "r"))
     assert two == one
     assert b'"synth_image"' in one["results.json"]
+
+
+def test_a_local_judge_is_data_parallel_too(tiny_llama_path, tmp_path):
+    """A judge-scored task with a local judge model: the judge's calls are sharded like the model's, and the
+    samples (judge prompts, raw judge outputs, parse failures) equal a 1-process run's byte for byte."""
+    args = ["--task", "amg_if_text", "--limit", "6", "--judge", f"hf:{tiny_llama_path}", "--no-progress",
+            "--no-cache", "--bootstrap-iters", "50", "--batch-size", "2"]
+    _run([*args, "--output", str(tmp_path / "one"), "--run-id", "r"], 1)
+    _run([*args, "--output", str(tmp_path / "two"), "--run-id", "r"], 2)
+    one, two = _files(_only_run(tmp_path / "one", "r")), _files(_only_run(tmp_path / "two", "r"))
+    assert two == one
+    lines = [json.loads(x) for x in one["samples/amg_if_text.jsonl"].decode().splitlines()]
+    assert len(lines) == 6 and all("judge" in json.dumps(x) for x in lines)
+
+
+def test_killed_data_parallel_run_resumes_with_one_process(tiny_llama_path, tmp_path):
+    import signal
+    import sqlite3
+    import time
+
+    tasks = tmp_path / "tasks"
+    write_gen_task(tasks, n=40, max_new_tokens=24)
+    model = f"hf:{tiny_llama_path}"
+    _run(_common(model, tasks, "tgen", tmp_path / "ref", "r", "--no-cache"), 1)
+    cache = tmp_path / "killed.sqlite"
+    cmd = [*LAUNCH, "--num_processes", "2", "-m", "eval_anything", "run",
+           *_common(model, tasks, "tgen", tmp_path / "res", "r", "--cache-path", str(cache))]
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    done, deadline = 0, time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            done = sqlite3.connect(cache).execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+        except sqlite3.Error:
+            done = 0
+        if done >= 8:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)  # the launcher and both ranks
+    proc.wait()
+    assert 8 <= done < 40
+    assert not list((tmp_path / "res").glob("*/r"))  # no half-written run directory
+    _run(_common(model, tasks, "tgen", tmp_path / "res", "r", "--cache-path", str(cache)), 1)
+    assert _files(_only_run(tmp_path / "res", "r")) == _files(_only_run(tmp_path / "ref", "r"))
