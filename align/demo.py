@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(cb, "options"):
             cb.options["use_cache"] = False  # every checkpoint's weights differ; nothing to reuse
     trainer.train()
-    final = dpo.save_pretrained(trainer.model, trainer.processing_class, ckpt)
+    final = dpo.save_trained(trainer)  # train.output_dir is ckpt
     curve = [(r.step, r.metrics["eval/synth_text/acc"]) for cb in trainer.callback_handler.callbacks
              for r in getattr(cb, "history", [])]
 

@@ -9,7 +9,7 @@ from align.audio import AudioPreferenceCollator, audio_dpo_trainer_class, audio_
 from align.config import DPOConfig
 from align.data import load_items, preference_dataset
 from align.evalhook import attach, eval_callbacks
-from align.models import common_training_args, configure_threads, load_model, load_policy, save_pretrained
+from align.models import common_training_args, configure_threads, load_model, load_policy, save_trained
 
 
 def build_trainer(cfg: DPOConfig, model=None, processor=None, dataset=None, ref_model=None, callbacks=()):
@@ -44,4 +44,4 @@ def build_trainer(cfg: DPOConfig, model=None, processor=None, dataset=None, ref_
 def run(cfg: DPOConfig, **kwargs) -> Path:
     trainer = build_trainer(cfg, **kwargs)
     trainer.train()
-    return save_pretrained(trainer.model, trainer.processing_class, cfg.train.output_dir)
+    return save_trained(trainer)

@@ -23,6 +23,7 @@ from align.config import ConfigError, DataSpec, DPOConfig, LLFConfig, PPOConfig,
 from align.data import Item, load_items, load_rows, media_paths
 
 STAGES = ["feedback", "sample", "critique", "refine", "pairs", "train"]
+TRAINING_STAGES = ("feedback", "train")  # run on every data-parallel rank; the others on rank 0 only
 FEEDBACK_PROMPT = "Question: {question}\nAnswer: {response}\nCritique the answer and say how to improve it."
 FEEDBACK_TARGET = "Critique: {critique}\nRefinement: {refinement}"
 REFINE_PROMPT = "{question}\n\nA previous answer: {response}\nFeedback on it: {feedback}\nWrite an improved answer."
@@ -113,6 +114,9 @@ class LLFPipeline:
         return target.exists()
 
     def run(self) -> Path:
+        from eval_anything.distributed import current
+
+        dp = current()
         wanted = self.o.stages or STAGES
         for stage in STAGES:
             if stage not in wanted:
@@ -121,7 +125,11 @@ class LLFPipeline:
                 self.on_stage(f"{stage}: done already, skipped")
                 continue
             self.on_stage(f"{stage}: running")
-            getattr(self, f"stage_{stage}")()
+            # Training stages run on every data-parallel rank (DDP); the sampling and file stages on rank 0 alone,
+            # so each file is written once.
+            if stage in TRAINING_STAGES or dp.is_writer:
+                getattr(self, f"stage_{stage}")()
+            dp.barrier()
         return self.policy_dir
 
     # ----- stages -------------------------------------------------------------------------------------------------
@@ -209,22 +217,28 @@ class LLFPipeline:
                             ppo=self.cfg.ppo, reward={"kind": "model", "model": str(rm_dir)}, eval=self.cfg.eval)
         ppo = PPOTrainer(ppo_cfg)
         ppo.train()
-        _save_atomic(ppo.model, ppo.processor, self.policy_dir, save=lambda m, p, d: ppo.save(d))
+        _save_atomic(ppo.model, ppo.processor, self.policy_dir, save=lambda m, p, d: ppo.write_checkpoint(d))
 
 
 def _save_atomic(model: Any, processor: Any, target: Path, save: Callable | None = None) -> None:
-    """Write to a hidden sibling, then rename: a half-written model never looks finished to a resumed run."""
+    """Write to a hidden sibling, then rename: a half-written model never looks finished to a resumed run.
+    Called on every data-parallel rank; rank 0 alone writes."""
     import shutil
 
     from align.models import save_pretrained
+    from eval_anything.distributed import current
 
-    tmp = target.with_name(f".{target.name}.tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    (save or save_pretrained)(model, processor, tmp)
-    if target.exists():
-        shutil.rmtree(target)
-    tmp.replace(target)
+    dp = current()
+    dp.barrier()
+    if dp.is_writer:
+        tmp = target.with_name(f".{target.name}.tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        (save or save_pretrained)(model, processor, tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.replace(target)
+    dp.barrier()
 
 
 def run(cfg: LLFConfig) -> Path:

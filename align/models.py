@@ -87,6 +87,15 @@ def save_pretrained(model, processor, out: str | Path) -> Path:
     return out
 
 
+def save_trained(trainer) -> Path:
+    """A TRL trainer's final model, written once as a full Hugging Face model: `Trainer.save_model` writes on the
+    main process only (gathering sharded FSDP / ZeRO-3 weights first) and saves the processor beside it."""
+    out = Path(trainer.args.output_dir)
+    trainer.save_model(str(out))
+    trainer.accelerator.wait_for_everyone()  # no rank goes on (e.g. to evaluate) before the files exist
+    return out
+
+
 def disable_dropout(model) -> None:
     import torch
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from align.config import ConfigError, RMConfig
 from align.data import load_items, preference_dataset
 from align.evalhook import attach, eval_callbacks
-from align.models import common_training_args, configure_threads, load_processor, reward_model_from_policy, save_pretrained
+from align.models import common_training_args, configure_threads, load_processor, reward_model_from_policy, save_trained
 
 
 def build_trainer(cfg: RMConfig, model=None, processor=None, dataset=None, callbacks=()):
@@ -35,4 +35,4 @@ def build_trainer(cfg: RMConfig, model=None, processor=None, dataset=None, callb
 def run(cfg: RMConfig, **kwargs) -> Path:
     trainer = build_trainer(cfg, **kwargs)
     trainer.train()
-    return save_pretrained(trainer.model, trainer.processing_class, cfg.train.output_dir)
+    return save_trained(trainer)

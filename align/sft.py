@@ -8,7 +8,7 @@ from align.audio import AudioSFTCollator, audio_sft_dataset
 from align.config import SFTConfig
 from align.data import load_items, sft_dataset
 from align.evalhook import attach, eval_callbacks
-from align.models import common_training_args, configure_threads, disable_dropout, load_policy, save_pretrained
+from align.models import common_training_args, configure_threads, disable_dropout, load_policy, save_trained
 
 
 def make_dataset(modality: str, items, chat: bool = True):
@@ -42,4 +42,4 @@ def build_trainer(cfg: SFTConfig, model=None, processor=None, dataset=None, call
 def run(cfg: SFTConfig, **kwargs) -> Path:
     trainer = build_trainer(cfg, **kwargs)
     trainer.train()
-    return save_pretrained(trainer.model, trainer.processing_class, cfg.train.output_dir)
+    return save_trained(trainer)

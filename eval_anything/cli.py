@@ -106,9 +106,11 @@ def run(
     except RunAborted as e:
         _fail(str(e), code=1)
         return
+    from eval_anything.distributed import current as data_parallel
     from eval_anything.summary import print_summary
 
-    print_summary(result)
+    if data_parallel().is_writer:  # one summary per data-parallel run
+        print_summary(result)
     if result.status is not None and result.status.code != 0:
         raise typer.Exit(result.status.code)  # the codes are listed in `eval-anything run --help`
 

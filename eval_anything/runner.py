@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from eval_anything.cache import ResponseCache
 from eval_anything.config import ConfigError, RunConfig, format_validation_error
+from eval_anything.distributed import DataParallel, current as data_parallel
 from eval_anything.models.base import ModelAdapter
 from eval_anything.registry import TaskRegistry, load_model
 from eval_anything.exitcodes import RunStatus, run_status
@@ -120,12 +121,15 @@ def run(config: RunConfig, adapter: ModelAdapter | None = None) -> RunResult:
     tasks = [Task(e) for e in entries]
     # Everything checkable is checked before a model is loaded or called (one-line errors, exit 2).
     check_run(config, tasks, check_model=adapter is None)
-    run_id = config.run_id or make_run_id(config)
+    dp = data_parallel()
+    run_id = dp.broadcast(config.run_id or make_run_id(config))
     out_dir = Path(config.output).expanduser().resolve() / model_slug(config.model) / run_id
     writer = RunWriter(out_dir).open()  # proves --output writable; the run's own temp directory
     cache = None
     try:
-        cache = ResponseCache(config.cache_path or home_dir() / "cache.sqlite") if config.use_cache else None
+        # Under data parallelism rank 0 alone reads and writes the cache (see distributed.py).
+        use_cache = config.use_cache and dp.is_writer
+        cache = ResponseCache(config.cache_path or home_dir() / "cache.sqlite") if use_cache else None
         return _run(config, adapter, tasks, run_id, out_dir, writer, cache, started)
     finally:
         writer.discard()  # nothing left behind when the run failed (after a publish there is nothing to remove)
@@ -140,14 +144,16 @@ def _run(config: RunConfig, adapter: ModelAdapter | None, tasks: list[Task], run
         model_args.setdefault("batch_size", config.batch_size)
     if config.model.startswith("openai:"):
         model_args.setdefault("concurrency", config.concurrency)
+    dp = data_parallel()
     if adapter is None:
-        adapter = load_model(config.model, model_args, base_url=config.base_url)
+        adapter = load_model(config.model, _on_rank_device(config.model, model_args, dp), base_url=config.base_url)
     # No implicit judge: a judge-scored task without --judge is skipped with a reason (a model judging itself,
     # or a silently chosen judge, would make scores nobody asked for).
     judge_spec = config.judge
     judge_adapter = None
     if judge_spec and any(t.spec.judge is not None for t in tasks):
-        judge_adapter = load_model(judge_spec, dict(config.judge_args), base_url=config.judge_base_url)
+        judge_adapter = load_model(judge_spec, _on_rank_device(judge_spec, dict(config.judge_args), dp),
+                                   base_url=config.judge_base_url)
     ctx = TaskContext(data_dir=Path(config.data_dir) if config.data_dir else None, cache_dir=home_dir() / "data",
                       use_hub=config.use_hub, seed=config.seed, num_fewshot=config.num_fewshot, limit=config.limit,
                       judge_adapter=judge_adapter, judge_spec=judge_spec, run_dir=out_dir,
@@ -155,8 +161,8 @@ def _run(config: RunConfig, adapter: ModelAdapter | None, tasks: list[Task], run
     # Every task's data is read before the first model call: a bad record fails now, not after hours of work.
     loaded = {t.name: t.samples(ctx) for t in tasks if skip_reason(t, adapter, ctx) is None}
     outcomes: list[TaskOutcome] = []
-    with Progress(enabled=config.show_progress) as progress:
-        scheduler = Scheduler(cache, progress)
+    with Progress(enabled=config.show_progress and dp.is_writer) as progress:
+        scheduler = Scheduler(cache, progress, dp)
         ctx.scheduler = scheduler
         for task in tasks:
             t0 = time.time()
@@ -167,10 +173,21 @@ def _run(config: RunConfig, adapter: ModelAdapter | None, tasks: list[Task], run
     run_info = build_run_info(run_id, config, adapter, judge_adapter, judge_spec, outcomes, scheduler.stats,
                               time.time() - started)
     run_info["status"] = status.to_dict()
+    run_info["data_parallel"] = {"world_size": dp.world_size}
     if cache is not None and cache.damaged:
         run_info["timing"]["cache_damaged"] = cache.damaged
-    writer.write(run_info, results, outcomes)
+    if dp.is_writer:  # under data parallelism rank 0 alone writes (see distributed.py)
+        writer.write(run_info, results, outcomes)
+    dp.barrier()  # no rank returns before the run directory exists
     return RunResult(out_dir, results, run_info, status)
+
+
+def _on_rank_device(spec: str, model_args: dict[str, Any], dp: DataParallel) -> dict[str, Any]:
+    """Local models go on this rank's device (`cuda:LOCAL_RANK`) unless the user placed them."""
+    device = dp.device()
+    if device and spec.split(":")[0] in ("hf", "default") and not ({"device", "device_map"} & set(model_args)):
+        return {**model_args, "device": device}
+    return model_args
 
 
 def make_run_id(config: RunConfig) -> str:

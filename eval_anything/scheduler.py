@@ -12,6 +12,7 @@ import time
 from typing import Any, Sequence
 
 from eval_anything.cache import ResponseCache, cache_key
+from eval_anything.distributed import DataParallel
 from eval_anything.models.base import ModelAdapter, UnsupportedRequest
 from eval_anything.types import Request, Response
 
@@ -48,9 +49,11 @@ class Progress:
 
 
 class Scheduler:
-    def __init__(self, cache: ResponseCache | None = None, progress: Progress | None = None) -> None:
-        self.cache = cache
+    def __init__(self, cache: ResponseCache | None = None, progress: Progress | None = None,
+                 dp: DataParallel | None = None) -> None:
+        self.cache = cache  # under data parallelism: rank 0's only (the other ranks get None)
         self.progress = progress or Progress(enabled=False)
+        self.dp = dp or DataParallel()
         self.stats = {"requests": 0, "unique": 0, "cache_hits": 0, "computed": 0, "errors": 0}
 
     def run(self, adapter: ModelAdapter, requests: Sequence[Request], task_version: str,
@@ -66,6 +69,8 @@ class Scheduler:
         self.stats["requests"] += len(requests)
         self.stats["unique"] += len(unique)
         cached = self.cache.get_many(unique) if self.cache else {}
+        if self.dp.enabled:  # every rank plans from rank 0's view of the cache
+            cached = self.dp.broadcast(cached)
         results: dict[str, Response] = dict(cached)
         handle = self.progress.add(description or "requests", total=len(unique))
         self.progress.advance(handle, len(cached))
@@ -81,7 +86,15 @@ class Scheduler:
         ukeys = list(unique)
         if adapter.concurrent:
             todo = [k for k in ukeys if k not in cached]
-            asyncio.run(self._run_concurrent(adapter, [(k, unique[k]) for k in todo], store, handle))
+            if self.dp.enabled:  # every world_size-th request on each rank, gathered at the end
+                done: list[tuple[str, Response]] = []
+                mine = todo[self.dp.rank::self.dp.world_size]
+                asyncio.run(self._run_concurrent(adapter, [(k, unique[k]) for k in mine], done.append, handle))
+                gathered = self.dp.gather(done)
+                store([k for k, _ in gathered], [r for _, r in gathered])
+            else:  # stored as each answer arrives, so a killed run keeps what finished
+                asyncio.run(self._run_concurrent(adapter, [(k, unique[k]) for k in todo],
+                                                 lambda item: store([item[0]], [item[1]]), handle))
         else:
             for kind in ("loglikelihood", "generate", "judge"):
                 kind_keys = [k for k in ukeys if unique[k].kind == kind]
@@ -93,24 +106,33 @@ class Scheduler:
     def _run_batched(self, adapter, kind, kind_keys, unique, cached, store, handle) -> None:
         reqs = [unique[k] for k in kind_keys]
         call = adapter.loglikelihood if kind == "loglikelihood" else adapter.generate
-        for batch in adapter.batch_plan(reqs):
-            bkeys = [kind_keys[i] for i in batch]
-            missing = [k for k in bkeys if k not in cached]
-            if not missing:
-                continue
-            # Recompute the whole batch (same padding as an uninterrupted run), but only count the new ones.
-            started = time.perf_counter()
-            try:
-                responses = call([reqs[i] for i in batch])
-            except UnsupportedRequest as e:
-                responses = [Response.failed(f"unsupported: {e}") for _ in batch]
-            elapsed = time.perf_counter() - started
-            responses = [r if r.latency_s is not None else _with_latency(r, elapsed / len(batch)) for r in responses]
-            keep = [(k, r) for k, r in zip(bkeys, responses) if k not in cached]
-            store([k for k, _ in keep], [r for _, r in keep])
-            self.progress.advance(handle, len(missing))
+        # Batches with anything missing are recomputed whole (same padding as an uninterrupted run). Under data
+        # parallelism each round deals one such batch to every rank and gathers the answers before storing them.
+        todo = [batch for batch in adapter.batch_plan(reqs) if any(kind_keys[i] not in cached for i in batch)]
+        for round_items in self.dp.rounds(len(todo)):
+            local = [(pos, self._call_batch(call, [reqs[i] for i in todo[pos]])) for pos in self.dp.mine(round_items)]
+            for pos, outcome in sorted(self.dp.gather(local), key=lambda item: item[0]):
+                if isinstance(outcome, str):  # a rank failed: every rank stops with its message
+                    raise RuntimeError(outcome)
+                bkeys = [kind_keys[i] for i in todo[pos]]
+                keep = [(k, r) for k, r in zip(bkeys, outcome) if k not in cached]
+                store([k for k, _ in keep], [r for _, r in keep])
+                self.progress.advance(handle, len(keep))
 
-    async def _run_concurrent(self, adapter, items, store, handle) -> None:
+    def _call_batch(self, call, batch: list[Request]) -> list[Response] | str:
+        started = time.perf_counter()
+        try:
+            responses = call(batch)
+        except UnsupportedRequest as e:
+            responses = [Response.failed(f"unsupported: {e}") for _ in batch]
+        except Exception as e:
+            if not self.dp.enabled:
+                raise
+            return f"rank {self.dp.rank}: {type(e).__name__}: {e}"  # raised on every rank after the gather
+        elapsed = time.perf_counter() - started
+        return [r if r.latency_s is not None else _with_latency(r, elapsed / len(batch)) for r in responses]
+
+    async def _run_concurrent(self, adapter, items, collect, handle) -> None:
         sem = asyncio.Semaphore(max(1, adapter.max_concurrency))
 
         async def one(key: str, req: Request) -> None:
@@ -119,7 +141,7 @@ class Scheduler:
                     resp = await adapter.agenerate_one(req)
                 except UnsupportedRequest as e:
                     resp = Response.failed(f"unsupported: {e}")
-            store([key], [resp])
+            collect((key, resp))
             self.progress.advance(handle, 1)
 
         await asyncio.gather(*(one(k, r) for k, r in items))

@@ -7,11 +7,12 @@ hand-written loop. Shapes are (batch, T) over response tokens; `mask` is 1 for r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Callable, Literal
 
 import torch
 
 KLEstimator = Literal["k1", "k2", "k3"]
+SumAcross = Callable[[torch.Tensor], torch.Tensor]  # a sum over data-parallel ranks
 
 
 def masked_sum(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -28,8 +29,16 @@ def masked_var(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return masked_mean((x - mean) ** 2, mask)
 
 
-def masked_whiten(x: torch.Tensor, mask: torch.Tensor, shift_mean: bool = True, eps: float = 1e-8) -> torch.Tensor:
-    mean, var = masked_mean(x, mask), masked_var(x, mask)
+def masked_whiten(x: torch.Tensor, mask: torch.Tensor, shift_mean: bool = True, eps: float = 1e-8,
+                  sum_across: SumAcross | None = None) -> torch.Tensor:
+    """(x - mean) / std over the masked tokens. With `sum_across` the mean and variance are those of every rank's
+    tokens together (token counts and sums are added across ranks), as one process holding all would get."""
+    if sum_across is None:
+        mean, var = masked_mean(x, mask), masked_var(x, mask)
+    else:
+        n = sum_across(mask.sum()).clamp(min=1)
+        mean = sum_across((x * mask).sum()) / n
+        var = sum_across((((x - mean) ** 2) * mask).sum()) / n
     out = (x - mean) * torch.rsqrt(var + eps)
     if not shift_mean:
         out = out + mean

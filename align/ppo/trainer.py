@@ -103,12 +103,25 @@ class PPOTrainer:
         self.control = self.callback_handler.on_log(self.args, self.state, self.control, logs=logs)
 
     def save(self, out: str | Path) -> Path:
+        """Every rank calls this; the main process alone writes (one checkpoint, not one per rank)."""
         self.accelerator.wait_for_everyone()
         if self.accelerator.is_main_process:
-            joint = self.accelerator.unwrap_model(self.joint)
-            save_pretrained(joint.policy, self.processor, out)
-            torch.save(joint.value_head.state_dict(), Path(out) / "value_head.pt")
+            self.write_checkpoint(out)
+        self.accelerator.wait_for_everyone()
         return Path(out)
+
+    def write_checkpoint(self, out: str | Path) -> Path:
+        """Policy (full Hugging Face model) + value head; call on the main process only."""
+        joint = self.accelerator.unwrap_model(self.joint)
+        save_pretrained(joint.policy, self.processor, out)
+        torch.save(joint.value_head.state_dict(), Path(out) / "value_head.pt")
+        return Path(out)
+
+    def _sum_across_ranks(self):
+        """A sum over data-parallel ranks for statistics the maths defines over the whole rollout batch."""
+        if self.accelerator.num_processes == 1:
+            return None
+        return lambda t: self.accelerator.reduce(t, "sum")
 
     # ----- one PPO round ------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -130,8 +143,8 @@ class PPOTrainer:
         p = self.p
         rewards = core.token_rewards(ro.scores, ro.kl, ro.mask, p.kl_coef)
         adv, returns = core.gae(rewards, ro.values, ro.mask, p.gamma, p.lam)
-        if p.whiten_advantages:
-            adv = core.masked_whiten(adv, ro.mask)
+        if p.whiten_advantages:  # over every rank's tokens: what one process holding all rollouts would compute
+            adv = core.masked_whiten(adv, ro.mask, sum_across=self._sum_across_ranks())
         self.model.train()
         disable_dropout(self.model)
         n = ro.response.shape[0]
@@ -159,6 +172,9 @@ class PPOTrainer:
         out["reward/mean"] = float(ro.scores.mean())
         out["kl/mean"] = float((ro.kl.sum(1)).mean())  # per-sequence KL
         out["response/length"] = float(ro.mask.sum(1).mean())
+        if self.accelerator.num_processes > 1:  # logged as means over ranks (equal rollout sizes per rank)
+            values = self.accelerator.reduce(torch.tensor(list(out.values()), dtype=torch.float64), "mean")
+            out = dict(zip(out, values.tolist()))
         return out
 
     def train(self) -> list[dict[str, float]]:

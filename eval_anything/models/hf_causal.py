@@ -21,7 +21,8 @@ from eval_anything.types import Request, Response
 AUTO_BATCH_CPU = 16
 AUTO_BATCH_GPU = 32
 KNOWN_ARGS = {"dtype", "device", "batch_size", "chat_template", "max_length", "trust_remote_code", "num_threads",
-              "revision", "attn_implementation", "add_bos_token"}
+              "revision", "attn_implementation", "add_bos_token", "device_map",
+              "max_memory"}
 
 
 class HFCausalLM(ModelAdapter):
@@ -58,7 +59,7 @@ class HFCausalLM(ModelAdapter):
         settings = load_settings(model_args)
         try:
             tok = AutoTokenizer.from_pretrained(path, **settings.hub)
-            model = AutoModelForCausalLM.from_pretrained(path, **settings.model_kwargs).to(settings.device)
+            model = settings.place(AutoModelForCausalLM.from_pretrained(path, **settings.model_kwargs))
         except OSError as e:
             raise ConfigError(f"could not load a causal LM from {path}: {e}") from None
         extra = {"dtype": settings.dtype_name, "chat_template": model_args.get("chat_template", "auto"),

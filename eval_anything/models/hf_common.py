@@ -22,7 +22,12 @@ class LoadSettings:
     dtype_name: str
     device: str
     hub: dict[str, Any]  # revision / trust_remote_code, for every from_pretrained call
-    model_kwargs: dict[str, Any]  # dtype (+ attn_implementation) for the model's from_pretrained
+    model_kwargs: dict[str, Any]  # dtype (+ attn_implementation, device_map, max_memory) for the model
+    device_map: Any = None  # set: transformers/accelerate place (and shard) the weights; the adapter never moves them
+
+    def place(self, model: Any) -> Any:
+        """The loaded model on its device: `.to(device)`, unless a device_map already placed it."""
+        return model if self.device_map is not None else model.to(self.device)
 
 
 def check_known_args(model_args: dict[str, Any], known: set[str], what: str) -> None:
@@ -49,7 +54,35 @@ def load_settings(model_args: dict[str, Any]) -> LoadSettings:
     model_kwargs: dict[str, Any] = {"dtype": dtype, **hub}
     if model_args.get("attn_implementation"):
         model_kwargs["attn_implementation"] = model_args["attn_implementation"]
-    return LoadSettings(dtype, dtype_name, device, hub, model_kwargs)
+    device_map = model_args.get("device_map")
+    if model_args.get("max_memory") is not None and device_map is None:
+        raise ConfigError("--model-args max_memory needs device_map (e.g. device_map=auto)")
+    if device_map is not None:
+        if "device" in model_args:
+            raise ConfigError("--model-args: give device or device_map, not both")
+        model_kwargs["device_map"] = device_map
+        if model_args.get("max_memory") is not None:
+            model_kwargs["max_memory"] = parse_max_memory(model_args["max_memory"])
+    return LoadSettings(dtype, dtype_name, device, hub, model_kwargs, device_map)
+
+
+def parse_max_memory(value: Any) -> dict[Any, str]:
+    """`max_memory` as transformers takes it, from `0:20GiB;1:20GiB;cpu:64GiB` (`;` because `,` separates
+    --model-args items) or a mapping. Device keys that are numbers become GPU indices."""
+    if isinstance(value, dict):
+        items = list(value.items())
+    else:
+        items = []
+        for part in str(value).split(";"):
+            key, sep, size = part.partition(":")
+            if not sep or not key.strip() or not size.strip():
+                raise ConfigError(f"--model-args max_memory item {part!r} is not DEVICE:SIZE (e.g. 0:20GiB;cpu:64GiB)")
+            items.append((key.strip(), size.strip()))
+    out: dict[Any, str] = {}
+    for key, size in items:
+        k = str(key)
+        out[int(k) if k.isdigit() else k] = str(size)
+    return out
 
 
 def checkpoint_fingerprint(path: str, extra: dict) -> str:

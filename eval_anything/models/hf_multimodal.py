@@ -27,7 +27,7 @@ from eval_anything.models.hf_common import check_known_args, checkpoint_fingerpr
 from eval_anything.types import Request, Response, sha256_text
 
 KNOWN_ARGS = {"dtype", "device", "batch_size", "num_threads", "revision", "trust_remote_code",
-              "attn_implementation", "chat_template", "num_frames", "frame_size"}
+              "attn_implementation", "chat_template", "num_frames", "frame_size", "device_map", "max_memory"}
 AUTO_BATCH = 8
 PROCESSOR_FILES = ("processor_config.json", "preprocessor_config.json", "video_preprocessor_config.json")
 MEDIA_KEYS = {"image_processor": "image", "feature_extractor": "audio", "video_processor": "video"}
@@ -122,7 +122,7 @@ class HFMultimodal(ModelAdapter):
         try:
             processor = AutoProcessor.from_pretrained(path, **load.hub)
             config = AutoConfig.from_pretrained(path, **load.hub)
-            model = _auto_model_class(config).from_pretrained(path, **load.model_kwargs).to(load.device)
+            model = load.place(_auto_model_class(config).from_pretrained(path, **load.model_kwargs))
         except (OSError, ValueError, ImportError) as e:
             raise ConfigError(f"could not load a multimodal model from {path}: {type(e).__name__}: {e}") from None
         # Same names as the API adapters' media options, so one --model-args string works for both.

@@ -8,6 +8,12 @@ advance. Log-likelihoods (multiple choice) use prompt logprobs over text prompts
 model_args: engine settings passed to `vllm.LLM` (see ENGINE_ARGS; `limit_images=4` etc. become
 `limit_mm_per_prompt`), adapter settings (`modalities=text,image`, `chunk_size=512`), media settings
 (num_frames, frame_size, audio_sampling_rate, video_mode, frame_format; see request_building).
+
+Parallelism is vLLM's own: `tensor_parallel_size` and `pipeline_parallel_size` shard one engine over GPUs
+(`distributed_executor_backend=ray` spans nodes, `mp` one node). `data_parallel_size=N` runs one engine per process
+of a launched data-parallel run (`accelerate launch --num_processes N` or `torchrun --nproc-per-node N`), as vLLM's
+offline data-parallel recipe does: each process sees its own slice of the GPUs, and the harness deals the batches
+out and gathers them (eval_anything/distributed.py).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ ENGINE_ARGS: dict[str, type] = {
     "enforce_eager": bool, "seed": int, "tokenizer": str, "revision": str, "swap_space": float,
     "cpu_offload_gb": float, "enable_prefix_caching": bool, "distributed_executor_backend": str,
 }
+EXECUTOR_BACKENDS = ("mp", "ray", "uni", "external_launcher")
 # Engine arguments that change outputs (numerics or truncation) and therefore enter the fingerprint.
 OUTPUT_ARGS = ("dtype", "quantization", "max_model_len", "revision", "tokenizer")
 LIMIT_ARGS = {"limit_images": "image", "limit_audios": "audio", "limit_videos": "video"}
@@ -42,7 +49,7 @@ def split_model_args(path: str, model_args: dict[str, Any]) -> tuple[dict[str, A
         media = MediaOptions.from_model_args(args)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"vllm model args: {e}") from None
-    adapter = {k: args.pop(k) for k in ("modalities", "chunk_size") if k in args}
+    adapter = {k: args.pop(k) for k in ("modalities", "chunk_size", "data_parallel_size") if k in args}
     engine: dict[str, Any] = {"model": path}
     limits: dict[str, int] = {}
     for key, value in args.items():
@@ -57,7 +64,8 @@ def split_model_args(path: str, model_args: dict[str, Any]) -> tuple[dict[str, A
             except (TypeError, ValueError):
                 raise ConfigError(f"vllm model arg {key}={value!r}: expected {typ.__name__}") from None
         else:
-            known = sorted([*ENGINE_ARGS, *LIMIT_ARGS, "modalities", "chunk_size", "num_frames", "frame_size",
+            known = sorted([*ENGINE_ARGS, *LIMIT_ARGS, "modalities", "chunk_size", "data_parallel_size",
+                            "num_frames", "frame_size",
                             "audio_sampling_rate", "video_mode", "frame_format"])
             raise ConfigError(f"vllm: unknown model arg {key!r}; known: {', '.join(known)}")
     if media.video_mode == "frames" and "video" in limits:
@@ -65,7 +73,35 @@ def split_model_args(path: str, model_args: dict[str, Any]) -> tuple[dict[str, A
         limits["image"] = max(limits.get("image", 1), limits.pop("video") * media.num_frames)
     if limits:
         engine["limit_mm_per_prompt"] = limits
+    backend = engine.get("distributed_executor_backend")
+    if backend is not None and backend not in EXECUTOR_BACKENDS:
+        raise ConfigError(f"vllm: distributed_executor_backend={backend!r}; one of {', '.join(EXECUTOR_BACKENDS)}")
+    for key in ("tensor_parallel_size", "pipeline_parallel_size"):
+        if key in engine and engine[key] < 1:
+            raise ConfigError(f"vllm: {key} must be >= 1")
     return engine, adapter, media
+
+
+def check_data_parallel(data_parallel_size: int, world_size: int) -> None:
+    """vLLM data parallelism = one engine per launched process: the launch must match the setting."""
+    if data_parallel_size < 1:
+        raise ConfigError("vllm: data_parallel_size must be >= 1")
+    if data_parallel_size != world_size:
+        raise ConfigError(
+            f"vllm: data_parallel_size={data_parallel_size} runs one engine per process, but this run has "
+            f"{world_size} process(es). Launch it with `accelerate launch --num_processes {data_parallel_size} "
+            f"-m eval_anything run ...` (or `torchrun --nproc-per-node {data_parallel_size} -m eval_anything run ...`)")
+
+
+def rank_visible_devices(local_rank: int, gpus_per_engine: int, visible: str | None, n_gpus: int) -> str:
+    """CUDA_VISIBLE_DEVICES for one data-parallel rank: its own `gpus_per_engine` consecutive GPUs (tensor x
+    pipeline parallel size) out of those visible to the node."""
+    ids = [d.strip() for d in visible.split(",") if d.strip()] if visible else [str(i) for i in range(n_gpus)]
+    start = local_rank * gpus_per_engine
+    if start + gpus_per_engine > len(ids):
+        raise ConfigError(f"vllm: rank {local_rank} needs GPUs {start}..{start + gpus_per_engine - 1} "
+                          f"({gpus_per_engine} per engine) but the node has {len(ids)}")
+    return ",".join(ids[start:start + gpus_per_engine])
 
 
 def sampling_kwargs(g: GenerationSettings) -> dict[str, Any]:
@@ -105,12 +141,34 @@ class VLLMAdapter(ModelAdapter):
             input_modalities=frozenset(mods), output_modalities=frozenset({"text"}), loglikelihood=True))
         self.path, self.engine_args, self.media = path, engine, media
         self.chunk_size = int(adapter_args.get("chunk_size", 512))
+        self._place_on_rank(int(adapter_args.get("data_parallel_size", 1)))
+        if engine.get("distributed_executor_backend") == "ray":
+            try:
+                import ray  # noqa: F401
+            except ImportError:
+                raise ConfigError("vllm: distributed_executor_backend=ray needs Ray: "
+                                  "pip install 'eval-anything[vllm,ray]'") from None
         try:
             import vllm
         except ImportError:
             raise ConfigError(INSTALL_HINT) from None
         self._vllm = vllm
         self.llm = vllm.LLM(**engine)
+
+    def _place_on_rank(self, data_parallel_size: int) -> None:
+        import os
+
+        from eval_anything.distributed import current
+
+        dp = current()
+        check_data_parallel(data_parallel_size, dp.world_size)
+        if dp.enabled:  # before vLLM starts: this rank's engine sees only its own GPUs
+            import torch
+
+            per_engine = (self.engine_args.get("tensor_parallel_size", 1)
+                          * self.engine_args.get("pipeline_parallel_size", 1))
+            os.environ["CUDA_VISIBLE_DEVICES"] = rank_visible_devices(
+                dp.local_rank, per_engine, os.environ.get("CUDA_VISIBLE_DEVICES"), torch.cuda.device_count())
 
     def fingerprint(self) -> str:
         return sha256_text(canonical_json({

@@ -123,3 +123,62 @@ def test_adapter_glue_with_a_stand_in_engine(monkeypatch, tmp_path):
                                   continuation=" no")])
     n_cont = len(tok("Q: x A: yes")["input_ids"]) - len(tok("Q: x A:")["input_ids"])
     assert n_cont >= 1 and ll[0].logprob == pytest.approx(-1.0 * n_cont) and "media" in ll[1].error
+
+
+def test_parallel_engine_args_pass_through_typed():
+    from eval_anything.models.vllm import split_model_args
+
+    engine, adapter, _ = split_model_args("/m", {"tensor_parallel_size": "4", "pipeline_parallel_size": 2,
+                                               "distributed_executor_backend": "ray", "data_parallel_size": 3})
+    assert engine == {"model": "/m", "tensor_parallel_size": 4, "pipeline_parallel_size": 2,
+                      "distributed_executor_backend": "ray"}
+    assert adapter == {"data_parallel_size": 3}  # not an engine argument: one engine per launched process
+
+
+@pytest.mark.parametrize("args, match", [
+    ({"distributed_executor_backend": "slurm"}, "one of mp, ray, uni, external_launcher"),
+    ({"tensor_parallel_size": 0}, "tensor_parallel_size must be >= 1"),
+    ({"pipeline_parallel_size": -1}, "pipeline_parallel_size must be >= 1"),
+])
+def test_bad_parallel_args_are_config_errors(args, match):
+    from eval_anything.models.vllm import split_model_args
+
+    with pytest.raises(ConfigError, match=match):
+        split_model_args("/m", args)
+
+
+def test_data_parallel_size_must_match_the_launch():
+    from eval_anything.models.vllm import check_data_parallel
+
+    check_data_parallel(1, 1)
+    check_data_parallel(4, 4)
+    with pytest.raises(ConfigError, match=r"accelerate launch --num_processes 2 -m eval_anything run"):
+        check_data_parallel(2, 1)
+    with pytest.raises(ConfigError, match="has 4 process"):
+        check_data_parallel(2, 4)
+    with pytest.raises(ConfigError, match=">= 1"):
+        check_data_parallel(0, 1)
+
+
+def test_each_rank_sees_its_own_gpu_slice():
+    from eval_anything.models.vllm import rank_visible_devices
+
+    assert rank_visible_devices(0, 2, None, 8) == "0,1"
+    assert rank_visible_devices(3, 2, None, 8) == "6,7"
+    assert rank_visible_devices(1, 1, "4,5,6", 3) == "5"
+    assert rank_visible_devices(1, 2, " 2, 3,4 ,5", 4) == "4,5"
+    with pytest.raises(ConfigError, match="rank 2 needs GPUs 4..5"):
+        rank_visible_devices(2, 2, None, 5)
+
+
+def test_ray_backend_without_ray_says_how_to_install(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(ConfigError, match=r"eval-anything\[vllm,ray\]"):
+        load_model(f"vllm:{tmp_path}", {"distributed_executor_backend": "ray"})
+
+
+def test_data_parallel_size_without_a_launch_fails_before_vllm_loads(tmp_path):
+    with pytest.raises(ConfigError, match="runs one engine per process"):
+        load_model(f"vllm:{tmp_path}", {"data_parallel_size": 2})
