@@ -64,32 +64,32 @@ def _digest(p: Path) -> str:
 
 def test_distinct_content_distinct_address_same_content_one_file(tmp_path):
     site = tmp_path / "site"
-    store = MediaStore(site)
+    store = MediaStore(site, roots=(tmp_path,))
     a = write_png(tmp_path / "a.png", w=8, h=6)
     b = write_png(tmp_path / "b.png", w=4, h=4)
     same_as_a = tmp_path / "copy" / "a2.png"
     same_as_a.parent.mkdir()
     same_as_a.write_bytes(a.read_bytes())
     tone = write_wav(tmp_path / "t.wav")
-    ra, rb, rc, rt = store.add(a), store.add(b), store.add(same_as_a), store.add(tone)
+    ra, rb, rc, rt = store.add(a, "image"), store.add(b, "image"), store.add(same_as_a, "image"), store.add(tone, "audio")
     assert ra == f"media/{_digest(a)}.png" and rb == f"media/{_digest(b)}.png" and ra != rb
     assert rc == ra  # same bytes, one file
     assert rt == f"media/{_digest(tone)}.wav"
     assert sorted(p.name for p in (site / "media").iterdir()) == sorted(
         [f"{_digest(a)}.png", f"{_digest(b)}.png", f"{_digest(tone)}.wav"])
     assert (site / ra).read_bytes() == a.read_bytes() and (site / rb).read_bytes() == b.read_bytes()
-    assert store.add(a) == ra  # asked again: the same answer
+    assert store.add(a, "image") == ra  # asked again: the same answer
 
 
 def test_refusals(tmp_path, monkeypatch):
-    store = MediaStore(tmp_path / "site")
+    store = MediaStore(tmp_path / "site", roots=(tmp_path,))
     (tmp_path / "notes.txt").write_text("private")
-    assert store.add(tmp_path / "notes.txt") is None
-    assert store.add(tmp_path / "missing.png") is None
-    assert store.add(tmp_path) is None  # a folder
+    assert store.add(tmp_path / "notes.txt", "image") is None
+    assert store.add(tmp_path / "missing.png", "image") is None
+    assert store.add(tmp_path, "image") is None  # a folder
     big = write_png(tmp_path / "big.png")
     monkeypatch.setattr(lbmedia, "MAX_BYTES", big.stat().st_size - 1)
-    assert MediaStore(tmp_path / "site2").add(big) is None
+    assert MediaStore(tmp_path / "site2", roots=(tmp_path,)).add(big, "image") is None
     monkeypatch.setattr(lbmedia, "MAX_BYTES", big.stat().st_size)
-    assert MediaStore(tmp_path / "site2").add(big) == f"media/{_digest(big)}.png"  # exactly the limit is fine
+    assert MediaStore(tmp_path / "site2", roots=(tmp_path,)).add(big, "image") == f"media/{_digest(big)}.png"  # exactly the limit is fine
     assert not (tmp_path / "site" / "media").exists()  # nothing was copied for the refused files

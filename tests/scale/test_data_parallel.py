@@ -30,11 +30,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], processes: int) -> subprocess.CompletedProcess:
+def _run(args: list[str], processes: int, expect: int = 0) -> subprocess.CompletedProcess:
     cmd = ([*LAUNCH, "--num_processes", str(processes), "-m", "eval_anything"] if processes > 1
            else [sys.executable, "-m", "eval_anything"])
     proc = subprocess.run([*cmd, "run", *args], capture_output=True, text=True, env=_env(), timeout=400)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert proc.returncode == expect, proc.stdout[-2000:] + proc.stderr[-4000:]
     return proc
 
 
@@ -109,8 +109,9 @@ def test_a_local_judge_is_data_parallel_too(tiny_llama_path, tmp_path):
     samples (judge prompts, raw judge outputs, parse failures) equal a 1-process run's byte for byte."""
     args = ["--task", "amg_if_text", "--limit", "6", "--judge", f"hf:{tiny_llama_path}", "--no-progress",
             "--no-cache", "--bootstrap-iters", "50", "--batch-size", "2"]
-    _run([*args, "--output", str(tmp_path / "one"), "--run-id", "r"], 1)
-    _run([*args, "--output", str(tmp_path / "two"), "--run-id", "r"], 2)
+    # A random judge never gives a readable verdict: every sample is a parse failure, so the task fails (exit 1)
+    _run([*args, "--output", str(tmp_path / "one"), "--run-id", "r"], 1, expect=1)
+    _run([*args, "--output", str(tmp_path / "two"), "--run-id", "r"], 2, expect=1)
     one, two = _files(_only_run(tmp_path / "one", "r")), _files(_only_run(tmp_path / "two", "r"))
     assert two == one
     lines = [json.loads(x) for x in one["samples/amg_if_text.jsonl"].decode().splitlines()]
