@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from eval_anything.cache import ResponseCache
-from eval_anything.types import Message, Request, Response
+from eval_anything.types import Response
+from tests.fixtures.cachewatch import wait_until_cached
 from tests.fixtures.taskgen import write_gen_task
 
 CLI = [sys.executable, "-m", "eval_anything.cli"]
@@ -43,16 +43,7 @@ def test_sigkill_then_rerun_matches_uninterrupted(tiny_llama_path, tmp_path):
     cache = tmp_path / "killed.sqlite"
     proc = subprocess.Popen(CLI + common + ["--cache-path", str(cache), "--run-id", "resumed"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline, done = time.time() + 240, 0
-    while time.time() < deadline and proc.poll() is None:
-        if cache.exists():
-            try:
-                done = sqlite3.connect(cache).execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-            except sqlite3.OperationalError:
-                done = 0
-            if done >= 2:
-                break
-        time.sleep(0.01)
+    done = wait_until_cached(cache, 2, proc, timeout=240, poll=0.01)
     assert proc.poll() is None, "the run finished before it could be killed; make the task longer"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

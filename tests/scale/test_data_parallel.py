@@ -120,8 +120,8 @@ def test_a_local_judge_is_data_parallel_too(tiny_llama_path, tmp_path):
 
 def test_killed_data_parallel_run_resumes_with_one_process(tiny_llama_path, tmp_path):
     import signal
-    import sqlite3
-    import time
+
+    from tests.fixtures.cachewatch import wait_until_cached
 
     tasks = tmp_path / "tasks"
     write_gen_task(tasks, n=40, max_new_tokens=24)
@@ -132,15 +132,7 @@ def test_killed_data_parallel_run_resumes_with_one_process(tiny_llama_path, tmp_
            *_common(model, tasks, "tgen", tmp_path / "res", "r", "--cache-path", str(cache))]
     proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    done, deadline = 0, time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            done = sqlite3.connect(cache).execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-        except sqlite3.Error:
-            done = 0
-        if done >= 8:
-            break
-        time.sleep(0.05)
+    done = wait_until_cached(cache, 8, proc, timeout=300, poll=0.05)
     assert proc.poll() is None, "the run finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)  # the launcher and both ranks
     proc.wait()
